@@ -1,0 +1,1 @@
+"""Agents for gopo-bench: the agent protocol and the GOPO method (Expert Agent + CS Agent)."""

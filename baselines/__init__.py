@@ -1,0 +1,1 @@
+"""Reference agents to compare GOPO against, one readable file each (SPEC §6)."""

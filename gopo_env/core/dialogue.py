@@ -1,0 +1,431 @@
+"""The turn protocol shared by every view (SPEC §2).
+
+One turn: the ``expert`` picks a strategy (:meth:`Dialogue.choose`), the ``service`` writes the
+response (:meth:`Dialogue.respond`), the customer reads it through the domain parser and replies.
+The Gymnasium and PettingZoo environments are thin views over this class.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from gopo_env.core.domain import (
+    SPLITS,
+    CustomerAct,
+    Domain,
+    DomainEpisode,
+    ParsedResponse,
+    Scenario,
+)
+from gopo_env.core.errors import InvalidActionError, ScenarioError
+from gopo_env.core.rewards import RewardConfig
+from gopo_env.core.scoring import esndcg, tse
+from gopo_env.core.spaces import CONTROL_CHARS
+
+EXPERT, SERVICE = "expert", "service"
+INVALID_STRATEGY = -1
+"""Recorded in lenient mode for an out-of-range or non-integer strategy."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """One line of the transcript: an assistant turn and the customer's reply (immutable).
+
+    Turn 0 is the customer's opening line and has no assistant part.
+    """
+
+    turn: int
+    customer: str
+    intent: str
+    polarity: int = 0
+    strategy: int | None = None
+    strategy_name: str | None = None
+    response: str | None = None
+    parsed: ParsedResponse | None = None
+    aligned: bool = False
+    faithful: bool = True
+    violations: tuple[str, ...] = ()
+    achieved: tuple[str, ...] = ()
+    reward: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (for trajectories and logs)."""
+        d = asdict(self)
+        d["parsed"] = self.parsed.as_dict() if self.parsed is not None else None
+        d["violations"] = list(self.violations)
+        d["achieved"] = list(self.achieved)
+        return d
+
+
+class Dialogue:
+    """One dialogue at a time between the two assistant roles and a simulated customer.
+
+    ``strict=True`` (default) raises :class:`InvalidActionError` on bad input; ``strict=False``
+    records the action as an SOP violation and goes on (the documented lenient mode).
+    """
+
+    def __init__(
+        self,
+        domain: Domain,
+        *,
+        split: str = "train",
+        reward_config: RewardConfig | dict[str, Any] | None = None,
+        strict: bool = True,
+        max_turns: int | None = None,
+    ) -> None:
+        if split not in SPLITS:
+            raise ScenarioError(f"split must be one of {SPLITS}, got {split!r}")
+        self.domain = domain
+        self.split = split
+        self.rewards = RewardConfig.from_any(reward_config)
+        self.strict = strict
+        self.max_turns = domain.max_turns if max_turns is None else int(max_turns)
+        if self.max_turns < 1:
+            raise ValueError(f"max_turns must be >= 1, got {max_turns}")
+        self.n_strategies = len(domain.strategies)
+        self._mask = np.zeros(self.n_strategies, dtype=np.int8)
+        self._features = np.zeros(domain.n_features, dtype=np.float32)
+        self._seeds: random.Random | None = None
+        self.episode: DomainEpisode | None = None
+
+    # ------------------------------------------------------------------ episode
+    def reset(self, seed: int | None = None, scenario_id: str | None = None) -> CustomerAct:
+        """Start an episode; ``seed`` fixes the scenario draw, the persona and every draw after.
+
+        Without a seed the next one is drawn from the stream of the last seed given, so a
+        sequence of unseeded resets after ``reset(seed=s)`` is reproducible too.
+        """
+        if seed is not None:
+            self._seeds = random.Random(seed)
+            episode_seed = int(seed)
+        else:
+            if self._seeds is None:
+                self._seeds = random.Random()
+            episode_seed = int(self._seeds.random() * 2**53)
+        if scenario_id is not None:
+            scenario = self.domain.scenario(scenario_id)
+        else:
+            pool = self.domain.scenarios(self.split)
+            scenario = pool[int(random.Random(episode_seed).random() * len(pool))]
+        self.scenario: Scenario = scenario
+        self.episode_seed = episode_seed
+        self.episode = self.domain.start(scenario, episode_seed)
+        self.turn = 0  # assistant turns completed
+        self.phase = EXPERT
+        self.strategy: int | None = None
+        self.terminated = False
+        self.truncated = False
+        self.episode_return = 0.0
+        self._strategies: list[int] = []
+        self._aligned: list[bool] = []
+        self._faithful: list[bool] = []
+        self._polarities: list[int] = []
+        self._violations = 0
+        self._turn_violations: list[str] = []
+        opening = self.episode.opening()
+        self.transcript: list[TurnRecord] = [
+            TurnRecord(0, opening.utterance, opening.intent, opening.polarity)
+        ]
+        return opening
+
+    @property
+    def done(self) -> bool:
+        return self.terminated or self.truncated
+
+    def _require(self, agent: str) -> DomainEpisode:
+        if self.episode is None:
+            raise InvalidActionError(agent, 0, "the dialogue has not started", "Call reset() first.")
+        if self.done:
+            raise InvalidActionError(
+                agent, self.turn, "the episode is over", "Call reset() to start a new one."
+            )
+        if self.phase != agent:
+            raise InvalidActionError(
+                agent, self.turn + 1, f"it is {self.phase}'s turn, not {agent}'s",
+                "The expert picks a strategy, then the service responds.",
+            )
+        return self.episode
+
+    # ------------------------------------------------------------------ observations
+    def mask(self) -> np.ndarray:
+        """The SOP mask for the expert's next strategy (int8, fresh array)."""
+        if self.episode is None or self.done:
+            self._mask[:] = 0
+            self._mask[0] = 1  # a valid mask must allow something
+            return self._mask.copy()
+        self.episode.write_mask(self._mask)
+        return self._mask.copy()
+
+    def features(self) -> np.ndarray:
+        """The observable dialogue state as float32 features (fresh array)."""
+        if self.episode is not None:
+            self.episode.write_features(self._features, self.turn)
+        return self._features.copy()
+
+    # ------------------------------------------------------------------ expert
+    def choose(self, strategy: Any) -> int:
+        """The expert's move. Returns the recorded strategy id."""
+        episode = self._require(EXPERT)
+        turn = self.turn + 1
+        self._turn_violations = []
+        value = _as_int(strategy)
+        if value is None or not 0 <= value < self.n_strategies:
+            self._bad(
+                EXPERT, turn, f"strategy {strategy!r} is not an integer in [0, {self.n_strategies})",
+                f"Pick one of the {self.n_strategies} strategies {list(self.domain.strategies)}.",
+                "invalid_strategy",
+            )
+            value = INVALID_STRATEGY
+        else:
+            episode.write_mask(self._mask)
+            if not self._mask[value]:
+                allowed = [self.domain.strategies[i] for i in np.flatnonzero(self._mask)]
+                self._bad(
+                    EXPERT, turn,
+                    f"strategy {value} ({self.domain.strategies[value]}) is masked by the SOP",
+                    f"Choose among the allowed strategies {allowed} (observation['action_mask']).",
+                    "masked_strategy",
+                )
+        self.strategy = value
+        self.phase = SERVICE
+        return value
+
+    # ------------------------------------------------------------------ service
+    def realize(self) -> str:
+        """The built-in CS Agent's response for the chosen strategy."""
+        episode = self._require(SERVICE)
+        s = self.strategy if self.strategy is not None and self.strategy >= 0 else None
+        return episode.realize(s)
+
+    def respond(self, text: Any) -> float:
+        """The service's response; the customer replies. Returns the turn's joint reward."""
+        episode = self._require(SERVICE)
+        text = self._validated(SERVICE, text)
+        chosen = self.strategy if self.strategy is not None and self.strategy >= 0 else None
+        return self._finish_turn(text, episode.parse(text), chosen)
+
+    def respond_directly(self, text: Any, agent: str = "agent") -> float:
+        """One agent writes the whole turn with no explicit strategy (the text view).
+
+        Its strategy is what the parser recovers; an unrecognised or SOP-masked one is
+        recorded as a violation (never raised: the agent cannot pre-validate free text).
+        """
+        episode = self._require(EXPERT)
+        self._turn_violations = []
+        text = self._validated(agent, text)
+        parsed = episode.parse(text)
+        if parsed.strategy is not None:
+            episode.write_mask(self._mask)
+            if not self._mask[parsed.strategy]:
+                self._turn_violations.append("masked_strategy")
+        self.strategy = parsed.strategy if parsed.strategy is not None else INVALID_STRATEGY
+        return self._finish_turn(text, parsed, parsed.strategy)
+
+    def _validated(self, agent: str, text: Any) -> str:
+        problem = self._response_problem(text)
+        if problem is None:
+            return text
+        self._bad(
+            agent, self.turn + 1, problem,
+            f"Write a non-empty string of printable text of at most "
+            f"{self.domain.max_response_chars} characters.",
+            "invalid_response",
+        )
+        if not isinstance(text, str):
+            return ""
+        return CONTROL_CHARS.sub("", text)[: self.domain.max_response_chars]
+
+    def _finish_turn(self, text: str, parsed: ParsedResponse, chosen: int | None) -> float:
+        episode = self.episode
+        assert episode is not None
+        turn = self.turn + 1
+        aligned = chosen is not None and parsed.strategy == chosen
+        faithful = episode.is_faithful(parsed)
+        if not aligned:
+            self._turn_violations.append("misaligned")
+        if not faithful:
+            self._turn_violations.append("unfaithful")
+        act = episode.react(chosen, parsed, turn)
+
+        self.turn = turn
+        self._strategies.append(self.strategy if self.strategy is not None else INVALID_STRATEGY)
+        self._aligned.append(aligned)
+        self._faithful.append(faithful)
+        self._polarities.append(act.polarity)
+        self._violations += len(self._turn_violations)
+
+        names, gains, _ = episode.agenda()
+        total_gain = sum(gains) or 1.0
+        gain_now = sum(g for n, g in zip(names, gains) if n in act.achieved)
+        r = self.rewards
+        reward = (
+            r.feedback * act.polarity
+            + r.progress * gain_now / total_gain
+            + r.violation * len(self._turn_violations)
+            + r.turn
+        )
+        if act.ends:
+            self.terminated = True
+        elif self.turn >= self.max_turns:
+            self.truncated = True
+        if self.done:
+            summary = self.summary()
+            reward += r.success * summary["success"] + r.tse * summary["tse"]
+            reward += r.esndcg * summary["esndcg"]
+        self.episode_return += reward
+        self.transcript.append(
+            TurnRecord(
+                turn=turn, customer=act.utterance, intent=act.intent, polarity=act.polarity,
+                strategy=self._strategies[-1], strategy_name=self._name(self._strategies[-1]),
+                response=text, parsed=parsed, aligned=aligned, faithful=faithful,
+                violations=tuple(self._turn_violations), achieved=act.achieved, reward=reward,
+            )
+        )
+        self.phase = EXPERT
+        self.strategy = None
+        return reward
+
+    # ------------------------------------------------------------------ outcome
+    def summary(self) -> dict[str, Any]:
+        """Every metric input of the episode so far (SPEC §4), as plain JSON-able values."""
+        episode = self.episode
+        if episode is None:
+            raise InvalidActionError("env", 0, "the dialogue has not started", "Call reset() first.")
+        names, gains, achieved = episode.agenda()
+        n = len(self._polarities)
+        negative_share = sum(1 for p in self._polarities if p < 0) / n if n else 0.0
+        reference = episode.reference_strategies()
+        success = bool(episode.success())
+        ok = [a and f for a, f in zip(self._aligned, self._faithful)]
+        return {
+            "scenario_id": self.scenario.id,
+            "episode_seed": self.episode_seed,
+            "success": success,
+            "tse": tse(gains, achieved, negative_share, self.rewards.tse_lambda),
+            "esndcg": esndcg(self._strategies, reference),
+            "gre": sum(ok) / len(ok) if ok else 0.0,
+            "turns": self.turn,
+            "agenda": {"items": list(names), "gains": list(gains), "achieved_turns": list(achieved)},
+            "negative_share": negative_share,
+            "polarities": list(self._polarities),
+            "strategies": list(self._strategies),
+            "reference_strategies": list(reference),
+            "aligned": list(self._aligned),
+            "faithful": list(self._faithful),
+            "violations": self._violations,
+            "terminated": self.terminated,
+            "truncated": self.truncated,
+        }
+
+    def step_info(self) -> dict[str, Any]:
+        """What a view puts in ``info`` after each turn (and after reset)."""
+        episode = self.episode
+        assert episode is not None
+        names, gains, achieved = episode.agenda()
+        done_gain = sum(g for g, t in zip(gains, achieved) if t is not None)
+        last = self.transcript[-1]
+        info: dict[str, Any] = {
+            "scenario_id": self.scenario.id,
+            "episode_seed": self.episode_seed,
+            "turn": self.turn,
+            "customer": {"utterance": last.customer, "intent": last.intent,
+                         "polarity": last.polarity},
+            "agenda": {
+                "achieved": [n for n, t in zip(names, achieved) if t is not None],
+                "pending": [n for n, t in zip(names, achieved) if t is None],
+                "progress": done_gain / (sum(gains) or 1.0),
+            },
+            "state": episode.public_state(),
+            "action_mask": self.mask(),
+        }
+        if self.turn:
+            info["strategy"] = last.strategy
+            info["response"] = last.response
+            info["parsed"] = last.parsed.as_dict() if last.parsed is not None else None
+            info["aligned"] = last.aligned
+            info["faithful"] = last.faithful
+            info["violations"] = list(last.violations)
+        if self.done:
+            info["success"] = bool(episode.success())
+            info["episode"] = self.summary()
+        return info
+
+    def render_text(self) -> str:
+        """The transcript with strategies, one line per utterance."""
+        s = self.scenario
+        lines = [f"[{s.id}] {s.describe()}"]
+        for rec in self.transcript:
+            if rec.turn:
+                lines.append(f"  expert   → {rec.strategy_name}")
+                flag = "" if not rec.violations else "  !" + ",".join(rec.violations)
+                lines.append(f"  service  : {rec.response}{flag}")
+            mark = {1: " (+)", -1: " (-)"}.get(rec.polarity, "")
+            lines.append(f"  customer : {rec.customer}   [{rec.intent}]{mark}")
+        if self.done:
+            end = "terminated" if self.terminated else "truncated"
+            lines.append(f"  -- {end} after {self.turn} turns; success={self.episode.success()}")
+        return "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------------ helpers
+    def _name(self, strategy: int) -> str:
+        return self.domain.strategies[strategy] if strategy >= 0 else "<invalid>"
+
+    def _bad(self, agent: str, turn: int, problem: str, fix: str, violation: str) -> None:
+        if self.strict:
+            raise InvalidActionError(agent, turn, problem, fix)
+        self._turn_violations.append(violation)
+
+    def _response_problem(self, text: Any) -> str | None:
+        if not isinstance(text, str):
+            return f"the response must be a str, got {type(text).__name__}"
+        if not text.strip():
+            return "the response is empty"
+        if len(text) > self.domain.max_response_chars:
+            return (
+                f"the response has {len(text)} characters, over the limit of "
+                f"{self.domain.max_response_chars}"
+            )
+        m = CONTROL_CHARS.search(text)
+        if m is not None:
+            return f"the response contains the control character {m.group()!r} at index {m.start()}"
+        return None
+
+    def scenario_ids(self, split: str | None = None) -> list[str]:
+        return [s.id for s in self.domain.scenarios(split or self.split)]
+
+
+RESET_OPTIONS = ("scenario_id",)
+
+
+def scenario_from_options(options: dict[str, Any] | None) -> str | None:
+    """The ``scenario_id`` of ``reset(options=...)``; other keys are ignored with a warning."""
+    if not options:
+        return None
+    unknown = sorted(set(options) - set(RESET_OPTIONS))
+    if unknown:
+        warnings.warn(
+            f"reset options {unknown} are not used by gopo_env; known: {list(RESET_OPTIONS)}",
+            stacklevel=3,
+        )
+    scenario_id = options.get("scenario_id")
+    if scenario_id is not None and not isinstance(scenario_id, str):
+        raise TypeError(f"reset option scenario_id must be a str, got {type(scenario_id).__name__}")
+    return scenario_id
+
+
+def _as_int(value: Any) -> int | None:
+    """An integer strategy id from an int, a NumPy integer or a one-element integer array."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and np.issubdtype(value.dtype, np.integer):
+        return int(value.reshape(()))
+    return None
+
+

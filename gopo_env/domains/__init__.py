@@ -1,0 +1,8 @@
+"""Dialogue domains: each a folder; the registry maps names to them."""
+
+from gopo_env.domains.mgshop import MgshopDomain
+from gopo_env.domains.registry import domain_names, make_domain, register_domain, unregister_domain
+
+register_domain("mgshop", MgshopDomain)
+
+__all__ = ["domain_names", "make_domain", "register_domain", "unregister_domain"]

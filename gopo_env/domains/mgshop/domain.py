@@ -1,0 +1,51 @@
+"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (SPEC §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from gopo_env.core.domain import SPLITS, Domain
+from gopo_env.core.errors import DomainError, ScenarioError
+from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue
+from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
+from gopo_env.domains.mgshop.params import MgshopParams
+from gopo_env.domains.mgshop.scenarios import MgshopScenario, embedded_scenarios
+from gopo_env.domains.mgshop.strategies import STRATEGIES
+
+
+class MgshopDomain(Domain):
+    """Shopping dialogues over four product categories.
+
+    ``source="embedded"`` (the default) uses the project's own scenario generator and
+    catalogue and needs no data. ``params`` (an :class:`MgshopParams` or a path to a
+    parameter file) overrides the simulator's parameters.
+    """
+
+    name = "mgshop"
+    strategies = STRATEGIES
+    n_features = N_FEATURES
+
+    def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
+                 data_dir: str | Path | None = None) -> None:
+        if source != "embedded":
+            raise DomainError(
+                f"mgshop: unknown scenario source {source!r}; the embedded source is available "
+                "(source='embedded')"
+            )
+        if isinstance(params, (str, Path)):
+            params = MgshopParams.load(params)
+        self.params = params or MgshopParams()
+        self.max_turns = self.params.max_turns
+        self.source = source
+        self._scenarios = embedded_scenarios(self.params)
+        self._catalogue: dict[str, tuple[Product, ...]] = embedded_catalogue()
+
+    def scenarios(self, split: str) -> Sequence[MgshopScenario]:
+        if split not in SPLITS:
+            raise ScenarioError(f"mgshop: unknown split {split!r}; choose one of {SPLITS}")
+        return self._scenarios[split]
+
+    def start(self, scenario: MgshopScenario, seed: int) -> MgshopEpisode:  # type: ignore[override]
+        return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
+                             self.max_turns)

@@ -1,0 +1,71 @@
+"""Every tunable number of the Mgshop customer simulator and scenario mix, in one place.
+
+The defaults are set by hand to plausible values; the calibration against MG-ShopDial
+(a separate command) fits them to the real dialogues and writes a parameter file that
+``MgshopParams.load`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MgshopParams:
+    """Simulator and scenario-generator parameters (ranges are uniform draws per persona)."""
+
+    # persona
+    patience: tuple[float, float] = (3.0, 6.0)
+    """Units of patience a customer starts with; negative feedback spends them."""
+    decisiveness: tuple[float, float] = (0.2, 0.9)
+    """Chance of stating all remaining requirements at once when asked (else two)."""
+    curiosity: tuple[float, float] = (0.3, 0.9)
+    """Chance of asking a pending question right after accepting a product."""
+    price_sensitivity: tuple[float, float] = (0.0, 1.0)
+    """Chance of lukewarm (neutral) feedback on a product in the top fifth of the budget."""
+    search_decisiveness_bonus: float = 0.3
+    """Search-goal customers know what they want: added to decisiveness."""
+
+    # costs in patience units
+    negative_cost: float = 1.0
+    """A rejected product, an unanswered question, a wrong fact, a confused turn."""
+    repeat_cost: float = 1.0
+    """The assistant repeats a move that already got its answer."""
+    early_close_cost: float = 1.0
+    """Proposing the purchase before the customer chose a product."""
+    mild_cost: float = 0.5
+    """Mildly annoying moves (closing with questions still open, idle explanations)."""
+    reveal_on_reject: float = 0.5
+    """Chance that a customer rejecting a product says which requirement it breaks."""
+
+    # episode
+    max_turns: int = 20
+    """Assistant turns before truncation."""
+
+    # scenario mix of the embedded generator
+    n_scenarios: int = 600
+    p_complex: float = 0.4
+    """Share of scenarios with two items to buy."""
+    constraint_levels: tuple[float, float, float] = (0.35, 0.3, 0.35)
+    """Shares of low / medium / high constraint scenarios."""
+    p_qa: float = 0.5
+    """Share of scenarios with a QA goal (one or two questions)."""
+    p_search: float = 0.4
+    """Share of search (vs recommendation) scenarios."""
+    p_min_rating: float = 0.3
+    """Share of customers with a soft preference for well-rated items."""
+
+    @classmethod
+    def load(cls, path: str | Path) -> MgshopParams:
+        """Read a parameter file (JSON object of field -> value); unknown keys are an error."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown Mgshop parameter(s) {unknown}; known: {sorted(known)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    def as_dict(self) -> dict:
+        return asdict(self)

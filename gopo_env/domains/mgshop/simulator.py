@@ -1,0 +1,427 @@
+"""The persona-driven Mgshop customer (SPEC §3).
+
+The customer holds the scenario's hidden constraints and questions, a persona drawn from
+:class:`MgshopParams`, and patience. It reads each response only through the parser, so what
+counts is what was said: a product must really satisfy the hidden constraints to be accepted
+and bought, and no wording ("purchase confirmed") can stand in for that. Eliciting before
+recommending pays; ignoring a question, repeating a move, recommending blindly or closing
+early draws negative feedback and costs patience; at zero patience the customer leaves.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from gopo_env.core.domain import CustomerAct, ParsedResponse
+from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
+from gopo_env.domains.mgshop.params import MgshopParams
+from gopo_env.domains.mgshop.parser import CategoryParser
+from gopo_env.domains.mgshop.scenarios import ItemNeed, MgshopScenario
+from gopo_env.domains.mgshop.strategies import (
+    ANSWER,
+    CLARIFY,
+    CLOSE,
+    ELICIT_NEED,
+    ELICIT_PREFERENCES,
+    END,
+    EXPLAIN,
+    GREET,
+    OPEN_QUESTION,
+    RECOMMEND,
+    SEARCH,
+)
+
+_ATTR_PHRASES = {
+    "format": "I'd like it as {a}.", "audience": "It's meant for {v}.",
+    "length": "Ideally a {v}.", "color": "I'd like it in {v}.", "protection": "It has to be {v}.",
+    "weight": "It should be {v}.", "material": "Preferably {v}.", "warranty": "It should come with a {v}.",
+    "compatibility": "It has to work with {v}.", "brand": "I'd like a {v} one.",
+}
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+@dataclass(frozen=True)
+class Persona:
+    patience: float
+    decisiveness: float
+    curiosity: float
+    price_sensitivity: float
+
+    @classmethod
+    def draw(cls, rng: random.Random, p: MgshopParams, goal: str) -> Persona:
+        def u(lo_hi: tuple[float, float]) -> float:
+            lo, hi = lo_hi
+            return lo + (hi - lo) * rng.random()
+
+        decisive = u(p.decisiveness) + (p.search_decisiveness_bonus if goal == "search" else 0.0)
+        return cls(u(p.patience), min(decisive, 1.0), u(p.curiosity), u(p.price_sensitivity))
+
+
+class Customer:
+    """Hidden state and behaviour of one simulated customer."""
+
+    def __init__(self, scenario: MgshopScenario, products: tuple[Product, ...],
+                 parser: CategoryParser, params: MgshopParams, rng: random.Random) -> None:
+        self.scenario = scenario
+        self.products = {p.id: p for p in products}
+        self.parser = parser
+        self.params = params
+        self.rng = rng
+        self.persona = Persona.draw(rng, params, scenario.goal)
+        self.patience = self.persona.patience
+        names, gains = scenario.agenda()
+        self.agenda_names, self.agenda_gains = names, gains
+        self.achieved: dict[str, int] = {}
+        self.turn = 0
+        self.greeted = False
+        self.need_told = False
+        # hidden requirements not yet disclosed: (item index, slot)
+        self.untold: list[tuple[int, str]] = [
+            (i, slot) for i, item in enumerate(scenario.items) for slot in item.slots
+        ]
+        self.rating_told = scenario.min_rating is None
+        self.prefs_done = False
+        self.item = 0
+        self.candidate: str | None = None
+        self.rejected: list[str] = []
+        self.bought: list[str] = []
+        self.asked = [False] * len(scenario.questions)
+        self.answered = [False] * len(scenario.questions)
+        self.pending: int | None = None
+        self.no_more_questions = False
+        self.task_done = False
+        self.clarified = 0
+        self.explained = 0
+        self.idle_questions = 0
+
+    # ------------------------------------------------------------------ helpers
+    def _pick(self, options: tuple[str, ...]) -> str:
+        return options[int(self.rng.random() * len(options))]
+
+    def _achieve(self, name: str, out: list[str]) -> None:
+        if name in self.agenda_names and name not in self.achieved:
+            self.achieved[name] = self.turn
+            out.append(name)
+
+    def _need(self) -> ItemNeed:
+        return self.scenario.items[self.item]
+
+    def _open_questions(self) -> list[int]:
+        return [j for j, q in enumerate(self.scenario.questions)
+                if q.item == self.item and not self.asked[j]]
+
+    def _slot_text(self, item: int, slot: str) -> tuple[str, tuple[str, str]]:
+        need = self.scenario.items[item]
+        prefix = f"For the {need.kind}, " if len(self.scenario.items) > 1 else ""
+        if slot == "max_price":
+            text = f"my budget is ${need.max_price:.0f}." if prefix else \
+                f"My budget is ${need.max_price:.0f}."
+            return prefix + text, (f"max_price:{item}", f"{need.max_price:.2f}")
+        value = dict(need.attributes)[slot]
+        text = _ATTR_PHRASES[slot].format(v=value, a=_a(value))
+        if prefix and not text.startswith(("I ", "I'")):
+            text = text[0].lower() + text[1:]
+        return prefix + text, (f"attr:{item}:{slot}", value)
+
+    def _question_text(self, j: int) -> str:
+        attr = self.scenario.questions[j].attribute
+        return CATEGORIES[self.scenario.category].questions[attr]
+
+    def _act(self, text: str, intent: str, polarity: int, achieved: list[str],
+             disclosed: list[tuple[str, str]] | None = None, ends: bool = False) -> CustomerAct:
+        return CustomerAct(text, intent, polarity, tuple(achieved), ends, tuple(disclosed or ()))
+
+    def _negative(self, text: str, achieved: list[str], cost: float,
+                  disclosed: list[tuple[str, str]] | None = None) -> CustomerAct:
+        self.patience -= cost
+        return self._act(text, "nf", -1, achieved, disclosed)
+
+    # ------------------------------------------------------------------ dialogue
+    def opening(self) -> CustomerAct:
+        label = CATEGORIES[self.scenario.category].label
+        text = self._pick((f"Hi! I'm looking for {label}.", f"Hello, I need {label}.",
+                           f"Hi, I'd like to buy {label}."))
+        return self._act(text, "greeting", 0, [])
+
+    def react(self, parsed: ParsedResponse, turn: int) -> CustomerAct:
+        """Read one response and reply; the act carries what the customer disclosed."""
+        self.turn = turn
+        achieved: list[str] = []
+        was_greeted = self.greeted
+        if GREET in parsed.moves and not self.greeted:
+            self.greeted = True
+            self._achieve("greetings", achieved)
+        act = self._respond(parsed, achieved, was_greeted)
+        if self.patience <= 0 and not act.ends:
+            text = act.utterance + " Actually, I'll look elsewhere. Goodbye."
+            return CustomerAct(text, "leave", -1, act.achieved, True, act.disclosed)
+        return act
+
+    def _respond(self, parsed: ParsedResponse, achieved: list[str], was_greeted: bool) -> CustomerAct:
+        s = parsed.strategy
+        if self.task_done:
+            if s == END:
+                self._achieve("end", achieved)
+                return self._act("Thank you, goodbye!", "goodbye", 1, achieved, ends=True)
+            return self._act("That's all I needed, thanks. Bye!", "goodbye", 0, achieved, ends=True)
+        if s is None:
+            return self._negative("Sorry, I'm not sure what you mean.", achieved,
+                                  self.params.negative_cost)
+        if s == END:
+            return self._act("Oh. Okay then, goodbye.", "leave", -1, achieved, ends=True)
+        if self.pending is not None and s not in (ANSWER, EXPLAIN):
+            return self._negative(f"You didn't answer my question. {self._question_text(self.pending)}",
+                                  achieved, self.params.negative_cost)
+        if s == GREET:
+            if was_greeted:
+                return self._negative("We've already said hello.", achieved, self.params.repeat_cost)
+            return self._act("Hello!", "greeting", 0, achieved)
+        if s == ELICIT_NEED:
+            return self._on_elicit_need(achieved)
+        if s == ELICIT_PREFERENCES:
+            return self._on_elicit_preferences(achieved)
+        if s == CLARIFY:
+            return self._on_clarify(achieved)
+        if s in (SEARCH, RECOMMEND):
+            return self._on_products(parsed, achieved)
+        if s in (EXPLAIN, ANSWER):
+            return self._on_information(parsed, achieved, s)
+        if s == OPEN_QUESTION:
+            return self._on_open_question(achieved)
+        if s == CLOSE:
+            return self._on_close(parsed, achieved)
+        raise AssertionError(f"unhandled strategy {s}")
+
+    def _tell_need(self, achieved: list[str], disclosed: list[tuple[str, str]]) -> str:
+        self.need_told = True
+        self._achieve("need", achieved)
+        kinds = [item.kind for item in self.scenario.items]
+        disclosed += [(f"kind:{i}", k) for i, k in enumerate(kinds)]
+        what = " and ".join(_a(k) for k in kinds)
+        return self._pick((f"I'm looking for {what}.", f"I need {what}.", f"I'd like {what}."))
+
+    def _on_elicit_need(self, achieved: list[str]) -> CustomerAct:
+        if self.need_told:
+            kinds = " and ".join(_a(i.kind) for i in self.scenario.items)
+            return self._negative(f"I already told you, I need {kinds}.", achieved,
+                                  self.params.repeat_cost)
+        disclosed: list[tuple[str, str]] = []
+        text = self._tell_need(achieved, disclosed)
+        if self.untold and self.rng.random() < self.persona.decisiveness / 2:
+            more, slot = self._slot_text(*self.untold.pop(0))
+            text += " " + more
+            disclosed.append(slot)
+        return self._act(text, "disclose", 0, achieved, disclosed)
+
+    def _finish_prefs(self, achieved: list[str], disclosed: list[tuple[str, str]]) -> None:
+        if not self.untold and self.rating_told and not self.prefs_done:
+            self.prefs_done = True
+            disclosed.append(("prefs_done", "1"))
+            self._achieve("preferences", achieved)
+
+    def _on_elicit_preferences(self, achieved: list[str]) -> CustomerAct:
+        disclosed: list[tuple[str, str]] = []
+        if not self.need_told:
+            text = "First of all, " + self._tell_need(achieved, disclosed).lower()
+            return self._act(text, "disclose", 0, achieved, disclosed)
+        if self.prefs_done:
+            return self._negative("I've already told you everything I need.", achieved,
+                                  self.params.repeat_cost)
+        if not self.untold and self.rating_told:
+            self._finish_prefs(achieved, disclosed)
+            return self._act("No particular requirements.", "disclose", 0, achieved, disclosed)
+        count = len(self.untold) if self.rng.random() < self.persona.decisiveness else 2
+        parts = []
+        for _ in range(min(count, len(self.untold))):
+            text, slot = self._slot_text(*self.untold.pop(0))
+            parts.append(text)
+            disclosed.append(slot)
+        if not self.rating_told and (not self.untold or len(parts) < count):
+            self.rating_told = True
+            parts.append(("And I" if parts else "I") + "'d like something well rated, at least 4 stars.")
+            disclosed.append(("min_rating", f"{self.scenario.min_rating:.1f}"))
+        self._finish_prefs(achieved, disclosed)
+        if self.prefs_done:
+            parts.append("That's all.")
+        return self._act(" ".join(parts), "disclose", 0, achieved, disclosed)
+
+    def _on_clarify(self, achieved: list[str]) -> CustomerAct:
+        self.clarified += 1
+        disclosed: list[tuple[str, str]] = []
+        if not self.need_told:
+            text = "Not quite. " + self._tell_need(achieved, disclosed)
+            return self._act(text, "disclose", 0, achieved, disclosed)
+        if self.clarified > 1 and not self.untold:
+            return self._negative("Yes, as I said.", achieved, self.params.repeat_cost)
+        if self.untold:
+            more, slot = self._slot_text(*self.untold.pop(0))
+            disclosed.append(slot)
+            self._finish_prefs(achieved, disclosed)
+            return self._act(f"Yes. Also, {more[0].lower()}{more[1:]}", "disclose", 0, achieved,
+                             disclosed)
+        return self._act("Yes, exactly.", "confirm", 1, achieved, disclosed)
+
+    def _on_products(self, parsed: ParsedResponse, achieved: list[str]) -> CustomerAct:
+        shown = [pid for pid in parsed.products if pid in self.products]
+        if not shown:
+            return self._negative("Which product do you mean?", achieved, self.params.negative_cost)
+        need = self._need()
+        if self.candidate is not None and self.candidate in shown:
+            self.patience -= self.params.mild_cost
+            return self._act("Yes, I already like that one.", "interaction", 0, achieved)
+        fitting = [pid for pid in shown if need.violation(self.products[pid]) is None]
+        if not fitting:
+            if len(shown) == 1 and shown[0] in self.rejected:
+                return self._negative("You already suggested that one, and it doesn't work for me.",
+                                      achieved, self.params.repeat_cost)
+            disclosed = [("reject", pid) for pid in shown]
+            for pid in shown:
+                if pid not in self.rejected:
+                    self.rejected.append(pid)
+            text = self._reject_reason(self.products[shown[0]], achieved, disclosed)
+            return self._negative(text, achieved, self.params.negative_cost, disclosed)
+        floor = self.scenario.min_rating or 0.0
+        fitting.sort(key=lambda pid: (self.products[pid].rating < floor, -self.products[pid].rating))
+        pid = fitting[0]
+        product = self.products[pid]
+        self.candidate = pid
+        self._achieve(f"recommend:{self.item}", achieved)
+        disclosed = [("accept", pid)]
+        lukewarm = product.rating < floor or (
+            need.max_price is not None and product.price > 0.8 * need.max_price
+            and self.rng.random() < self.persona.price_sensitivity
+        )
+        polarity = 0 if lukewarm else 1
+        ref = f"the {product.name}" if len(shown) > 1 else "it"
+        base = f"Okay, I could take {ref}." if lukewarm else self._pick(
+            (f"That sounds great, I like {ref}.", f"Oh nice, {ref} looks good.",
+             f"Perfect, {ref} is what I want."))
+        open_q = self._open_questions()
+        if open_q and self.rng.random() < self.persona.curiosity:
+            self.pending = open_q[0]
+            self.asked[open_q[0]] = True
+            attr = self.scenario.questions[open_q[0]].attribute
+            disclosed.append(("question", attr))
+            return self._act(f"{base} {self._question_text(open_q[0])}", "o_question", polarity,
+                             achieved, disclosed)
+        return self._act(base, "pf" if polarity > 0 else "interaction", polarity, achieved, disclosed)
+
+    def _reject_reason(self, product: Product, achieved: list[str],
+                       disclosed: list[tuple[str, str]]) -> str:
+        need = self._need()
+        broken = need.violation(product)
+        if broken == "kind":
+            if not self.need_told:
+                return "That's not what I'm after. " + self._tell_need(achieved, disclosed)
+            return f"That's not {_a(need.kind)}."
+        slot = "max_price" if broken == "price" else broken
+        key = (self.item, slot)
+        if key in self.untold and self.rng.random() < self.params.reveal_on_reject:
+            self.untold.remove(key)
+            text, fact = self._slot_text(*key)
+            disclosed.append(fact)
+            self._finish_prefs(achieved, disclosed)
+            return f"That doesn't work for me. {text}"
+        return "That doesn't work for me." if broken != "price" else "That's too expensive."
+
+    def _on_information(self, parsed: ParsedResponse, achieved: list[str], s: int) -> CustomerAct:
+        facts = parsed.facts
+        wrong = [f for f in facts if not self.parser.is_true(f)]
+        if wrong:
+            return self._negative("That's not what the product page says.", achieved,
+                                  self.params.negative_cost)
+        if self.pending is not None:
+            q = self.scenario.questions[self.pending]
+            target = self.candidate
+            if any(pid == target and attr == q.attribute for pid, attr, _ in facts):
+                self.answered[self.pending] = True
+                self._achieve(f"qa:{self.pending}", achieved)
+                self.pending = None
+                disclosed = [("answered", q.attribute)]
+                thanks = self._pick(("Great, thanks!", "Good to know, thank you.",
+                                     "Perfect, that answers it."))
+                more = self._open_questions()
+                if more:  # a customer with several questions asks the next one straight away
+                    self.pending = more[0]
+                    self.asked[more[0]] = True
+                    disclosed.append(("question", self.scenario.questions[more[0]].attribute))
+                    return self._act(f"{thanks} And {self._question_text(more[0]).lower()}",
+                                     "o_question", 1, achieved, disclosed)
+                self.no_more_questions = True
+                disclosed.append(("no_questions", "1"))
+                return self._act(thanks, "pf", 1, achieved, disclosed)
+            return self._negative(f"That doesn't answer my question. {self._question_text(self.pending)}",
+                                  achieved, self.params.negative_cost)
+        if s == ANSWER:
+            self.patience -= self.params.mild_cost
+            return self._act("I didn't ask anything.", "interaction", 0, achieved)
+        self.explained += 1
+        if self.explained > 2:
+            self.patience -= self.params.mild_cost
+        return self._act("I see.", "interaction", 0, achieved)
+
+    def _on_open_question(self, achieved: list[str]) -> CustomerAct:
+        open_q = self._open_questions()
+        if self.candidate is not None and open_q:
+            j = open_q[0]
+            self.pending = j
+            self.asked[j] = True
+            return self._act(f"Yes: {self._question_text(j)}", "o_question", 0, achieved,
+                             [("question", self.scenario.questions[j].attribute)])
+        if self.no_more_questions:
+            return self._negative("No, I told you I have no questions.", achieved,
+                                  self.params.repeat_cost)
+        if self.candidate is not None:
+            self.no_more_questions = True
+            return self._act("No, no questions.", "interaction", 0, achieved,
+                             [("no_questions", "1")])
+        self.idle_questions += 1
+        if self.idle_questions > 1:
+            return self._negative("Can we find something first?", achieved, self.params.repeat_cost)
+        return self._act("Not yet, let's find something first.", "interaction", 0, achieved)
+
+    def _on_close(self, parsed: ParsedResponse, achieved: list[str]) -> CustomerAct:
+        named = [pid for pid in parsed.products if pid in self.products]
+        if self.candidate is None:
+            return self._negative("I haven't decided on anything yet.", achieved,
+                                  self.params.early_close_cost)
+        if named and named[0] != self.candidate:
+            return self._negative(f"No, I wanted the {self.products[self.candidate].name}.",
+                                  achieved, self.params.negative_cost)
+        open_q = self._open_questions()
+        if open_q:
+            j = open_q[0]
+            self.pending = j
+            self.asked[j] = True
+            self.patience -= self.params.mild_cost
+            return self._act(f"Wait, before I buy it: {self._question_text(j)}", "o_question", 0,
+                             achieved, [("question", self.scenario.questions[j].attribute)])
+        pid = self.candidate
+        self.bought.append(pid)
+        self._achieve(f"purchase:{self.item}", achieved)
+        disclosed = [("bought", pid)]
+        self.item += 1
+        self.candidate = None
+        self.no_more_questions = False
+        if self.item < len(self.scenario.items):
+            text = f"Great, I'll take it. Now, about the {self.scenario.items[self.item].kind}."
+        else:
+            self.task_done = True
+            disclosed.append(("task_done", "1"))
+            text = "Great, I'll take it. That's everything I needed."
+        return self._act(text, "buy", 1, achieved, disclosed)
+
+    # ------------------------------------------------------------------ outcome
+    def success(self) -> bool:
+        """Every item bought satisfies every hard constraint and every question was answered."""
+        items = self.scenario.items
+        if not items or len(self.bought) != len(items):
+            return False
+        if any(need.violation(self.products[pid]) is not None
+               for need, pid in zip(items, self.bought)):
+            return False
+        return all(self.answered)

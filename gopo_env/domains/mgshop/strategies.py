@@ -1,0 +1,73 @@
+"""The Mgshop strategy set and its SOP (SPEC §3).
+
+The strategies are the assistant moves of MG-ShopDial (greeting, elicit, clarify, recommend,
+explain, answer, open question, ...) arranged along its assistant checklist
+(greetings, need, clarify, preferences, first-recommend, qa, search, second-recommend, end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+STRATEGIES: tuple[str, ...] = (
+    "greet",               # open the conversation
+    "elicit_need",         # ask what the customer is looking for
+    "elicit_preferences",  # ask for budget, requirements and preferences
+    "clarify",             # restate what was understood and ask for confirmation
+    "search",              # present a short list of matching catalogue results
+    "recommend",           # recommend one item
+    "explain",             # describe an item in detail
+    "answer",              # answer the customer's pending question
+    "open_question",       # invite questions ("anything you'd like to know?")
+    "close",               # propose the purchase (add to basket)
+    "end",                 # say goodbye
+)
+(GREET, ELICIT_NEED, ELICIT_PREFERENCES, CLARIFY, SEARCH, RECOMMEND, EXPLAIN, ANSWER,
+ OPEN_QUESTION, CLOSE, END) = range(len(STRATEGIES))
+ID = {name: i for i, name in enumerate(STRATEGIES)}
+
+
+def sop_allows(state: Mapping[str, Any], turn: int) -> tuple[bool, ...]:
+    """The SOP mask: which strategies the procedure permits in the public ``state``.
+
+    It forbids only moves that cannot make sense (greeting mid-dialogue, answering with no
+    question pending, closing with no chosen item); ordering mistakes stay possible and are
+    the customer's to punish.
+    """
+    if state["task_done"]:
+        allowed = {OPEN_QUESTION, END}
+        return tuple(i in allowed for i in range(len(STRATEGIES)))
+    has_item = state["candidate"] is not None
+    return (
+        not state["greeted"] and turn == 0,     # greet
+        True,                                   # elicit_need
+        True,                                   # elicit_preferences
+        state["need_known"],                    # clarify
+        True,                                   # search
+        True,                                   # recommend
+        has_item or bool(state["shown"]),       # explain
+        state["pending_question"] is not None,  # answer
+        True,                                   # open_question
+        has_item,                               # close
+        True,                                   # end
+    )
+
+
+def sop_next(state: Mapping[str, Any], turn: int) -> int:
+    """The move the SOP prescribes next, from the public state only (the scripted expert)."""
+    if state["pending_question"] is not None:
+        return ANSWER
+    if state["task_done"]:
+        return END
+    if not state["greeted"] and turn == 0:
+        return GREET
+    if not state["need_known"]:
+        return ELICIT_NEED
+    if not state["prefs_done"]:
+        return ELICIT_PREFERENCES
+    if state["candidate"] is None:
+        return RECOMMEND
+    if not state["questions_done"]:
+        return OPEN_QUESTION
+    return CLOSE

@@ -1,0 +1,1 @@
+"""PettingZoo multi-agent environments, one thin versioned module per domain."""

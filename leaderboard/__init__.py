@@ -1,0 +1,1 @@
+"""The leaderboard: metrics, the evaluation runner, submissions, storage, reports, web page."""
