@@ -195,6 +195,11 @@ class Dialogue:
         self.phase = SERVICE
         return value
 
+    def builtin_strategy(self) -> int:
+        """The built-in Expert Agent's move: what the domain's SOP prescribes now."""
+        episode = self._require(EXPERT)
+        return episode.sop_strategy(self.turn)
+
     # ------------------------------------------------------------------ service
     def realize(self) -> str:
         """The built-in CS Agent's response for the chosen strategy."""

@@ -116,6 +116,10 @@ class DomainEpisode(ABC):
     def reference_strategies(self) -> tuple[int, ...]:
         """The scenario's reference strategy sequence (for ESNDCG)."""
 
+    @abstractmethod
+    def sop_strategy(self, turn: int) -> int:
+        """The strategy the domain's SOP prescribes now (the built-in Expert Agent)."""
+
 
 class Domain(ABC):
     """A dialogue domain: strategy set, scenarios and the factory of its episodes."""

@@ -15,7 +15,7 @@ from gopo_env.domains.mgshop.realizer import Realizer
 from gopo_env.domains.mgshop.scenarios import MgshopScenario
 from gopo_env.domains.mgshop.simulator import Customer
 from gopo_env.domains.mgshop.state import INTENTS, PublicState
-from gopo_env.domains.mgshop.strategies import ANSWER, EXPLAIN, STRATEGIES, sop_allows
+from gopo_env.domains.mgshop.strategies import ANSWER, EXPLAIN, STRATEGIES, sop_allows, sop_next
 
 _CATEGORY_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
 _N = len(STRATEGIES)
@@ -111,3 +111,6 @@ class MgshopEpisode(DomainEpisode):
 
     def reference_strategies(self) -> tuple[int, ...]:
         return self.scenario.reference_strategies()
+
+    def sop_strategy(self, turn: int) -> int:
+        return sop_next(self.state, turn)
