@@ -88,6 +88,18 @@ class DomainEpisode(ABC):
     def realize(self, strategy: int | None) -> str:
         """The built-in CS Agent: a response carrying out ``strategy`` with the right content."""
 
+    def realize_act(self, strategy: int | None, item: str | None = None,
+                    attribute: str | None = None) -> str:
+        """Render an act whose content the caller chose: ``strategy`` about ``item`` / ``attribute``.
+
+        Optional: the flat single-agent view (one policy picks strategy *and* content) needs it;
+        domains without it simply do not offer that view.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot render a chosen act (strategy + content); implement "
+            "realize_act to use the flat view with this domain"
+        )
+
     @abstractmethod
     def parse(self, text: str) -> ParsedResponse:
         """Recover strategy, items and stated facts from any response text."""

@@ -81,6 +81,10 @@ class MgshopEpisode(DomainEpisode):
     def realize(self, strategy: int | None) -> str:
         return self.realizer.realize(strategy)
 
+    def realize_act(self, strategy: int | None, item: str | None = None,
+                    attribute: str | None = None) -> str:
+        return self.realizer.render_act(strategy, item, attribute)
+
     def parse(self, text: str) -> ParsedResponse:
         first = self.parser.parse(text)
         if first.strategy in (ANSWER, EXPLAIN) and not first.products:

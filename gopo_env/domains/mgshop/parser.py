@@ -54,6 +54,7 @@ _MARKERS: tuple[tuple[int, str], ...] = (
     (GREET, r"^\W*(?:hello|hi|hey|good (?:morning|afternoon|evening)|welcome)\b|welcome to"),
 )
 _MARKER_RES = tuple((s, re.compile(p, re.IGNORECASE)) for s, p in _MARKERS)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _PRICE = re.compile(r"\$\s?(\d{1,6}(?:[.,]\d{1,2})?)")
 _RATING = re.compile(r"(\d(?:\.\d)?)\s*(?:/\s*5|out of (?:5|five)|stars?)", re.IGNORECASE)
 
@@ -92,6 +93,7 @@ class CategoryParser:
 
     def parse(self, text: str, context: str | None = None) -> ParsedResponse:
         """Parse ``text``; facts stated before any item is named attach to ``context``."""
+        text = text.translate(_QUOTES)  # typographic apostrophes: "I’d recommend"
         moves = [s for s, rx in _MARKER_RES if rx.search(text)]
         strategy = moves[0] if moves else None
 

@@ -7,9 +7,11 @@ the customer's hidden constraints: the realizer searches the catalogue with what
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+from typing import Any
 
 from gopo_env.domains.mgshop.catalogue import Product
-from gopo_env.domains.mgshop.state import PublicState
+from gopo_env.domains.mgshop.state import KnownNeed, PublicState
 from gopo_env.domains.mgshop.strategies import (
     ANSWER,
     CLARIFY,
@@ -114,8 +116,7 @@ class Realizer:
             found = self.matches(1)
             if not found:
                 return "I'm afraid I have nothing to recommend that matches."
-            p = found[0]
-            return f"I would recommend the {p.name}: it costs ${p.price:.2f} and is rated {p.rating:.1f}/5."
+            return self._recommend(found[0])
         if strategy == EXPLAIN:
             p = self.focus()
             if p is None:
@@ -123,17 +124,58 @@ class Realizer:
             values = ", ".join(p.attributes.values())
             return f"Here are the details: the {p.name} is {values}, and rated {p.rating:.1f}/5."
         if strategy == ANSWER:
-            p = self.focus()
-            attr = st.pending_question
-            if p is None or attr is None:
-                return "To answer your question: I'm not sure, sorry."
-            if attr == "rating":
-                return f"To answer your question: the {p.name} is rated {p.rating:.1f}/5."
-            phrase = _ANSWER_PHRASES[attr].format(v=p.attributes[attr], a=_a(p.attributes[attr]))
-            return f"To answer your question: the {p.name} {phrase}."
+            return self._answer(self.focus(), st.pending_question)
         if strategy == CLOSE:
             p = self.focus()
             if p is None:
                 return "Would you like to buy something today?"
             return f"Shall I add the {p.name} to your basket?"
         return _UNKNOWN
+
+    def render_act(self, strategy: int | None, item: str | None = None,
+                   attribute: str | None = None) -> str:
+        """A response for ``strategy`` whose content the caller chose (a monolithic agent's act).
+
+        ``item`` names the product to recommend, ``attribute`` the one to answer about (of the
+        item under discussion); any other strategy, or no content, renders as :meth:`realize`.
+        """
+        if strategy == RECOMMEND and item is not None:
+            if item not in self.by_id:
+                raise ValueError(f"render_act: {item!r} is not a product of this catalogue")
+            return self._recommend(self.by_id[item])
+        if strategy == ANSWER and attribute is not None:
+            p = self.focus()
+            if p is not None and attribute != "rating" and attribute not in p.attributes:
+                raise ValueError(f"render_act: the {p.name} has no attribute {attribute!r}; "
+                                 f"choose one of {sorted(p.attributes)} or 'rating'")
+            return self._answer(p, attribute)
+        return self.realize(strategy)
+
+    def _recommend(self, p: Product) -> str:
+        return f"I would recommend the {p.name}: it costs ${p.price:.2f} and is rated {p.rating:.1f}/5."
+
+    def _answer(self, p: Product | None, attr: str | None) -> str:
+        if p is None or attr is None:
+            return "To answer your question: I'm not sure, sorry."
+        if attr == "rating":
+            return f"To answer your question: the {p.name} is rated {p.rating:.1f}/5."
+        phrase = _ANSWER_PHRASES[attr].format(v=p.attributes[attr], a=_a(p.attributes[attr]))
+        return f"To answer your question: the {p.name} {phrase}."
+
+
+def public_realizer(state: Mapping[str, Any], products: tuple[Product, ...],
+                    rng: random.Random) -> Realizer:
+    """A realizer over a public-state snapshot (``info["state"]``), for agents that write text.
+
+    Everything it reads is public, so an agent outside the environment can render the same
+    acts as the built-in CS Agent.
+    """
+    public = PublicState(
+        greeted=state["greeted"], kinds=list(state["kinds"]),
+        known=[KnownNeed(k["max_price"], dict(k["attributes"])) for k in state["known"]],
+        min_rating=state["min_rating"], prefs_done=state["prefs_done"], item=state["item"],
+        candidate=state["candidate"], shown=list(state["shown"]), rejected=list(state["rejected"]),
+        pending_question=state["pending_question"], questions_done=state["questions_done"],
+        bought=list(state["bought"]), task_done=state["task_done"],
+    )
+    return Realizer(public, products, rng)
