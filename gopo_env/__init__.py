@@ -2,8 +2,9 @@
 
 ``import gopo_env`` registers the environments (idempotently):
 
-* Gymnasium: ``GOPO-Mgshop-v0`` (the Expert Agent's view) and ``GOPO-Mgshop-Text-v0``
-  (a monolithic text agent); also reachable as ``gym.make("gopo_env:GOPO-Mgshop-v0")``.
+* Gymnasium: ``GOPO-Mgshop-v0`` (the Expert Agent's view), ``GOPO-Mgshop-Text-v0``
+  (a monolithic text agent) and ``GOPO-Mgshop-Flat-v0`` (one policy picks strategy and
+  content from a flat act table); also reachable as ``gym.make("gopo_env:GOPO-Mgshop-v0")``.
 * PettingZoo: ``gopo/mgshop-v0`` in both the AEC and the Parallel registry, and the module
   ``gopo_env.multiagent.mgshop_v0`` with ``env``, ``parallel_env`` and ``raw_env``.
 """
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 GYM_ENVS = {
     "GOPO-Mgshop-v0": ("gopo_env.envs.expert:ExpertEnv", {"domain": "mgshop"}),
     "GOPO-Mgshop-Text-v0": ("gopo_env.envs.text:TextEnv", {"domain": "mgshop"}),
+    "GOPO-Mgshop-Flat-v0": ("gopo_env.envs.flat:FlatEnv", {"domain": "mgshop"}),
 }
 PETTINGZOO_ENVS = {"gopo/mgshop-v0": "gopo_env.multiagent.mgshop_v0"}
 

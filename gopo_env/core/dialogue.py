@@ -91,6 +91,8 @@ class Dialogue:
         self._mask = np.zeros(self.n_strategies, dtype=np.int8)
         self._features = np.zeros(domain.n_features, dtype=np.float32)
         self._seeds: random.Random | None = None
+        self._mask_turn = -1
+        self.turn = 0
         self.episode: DomainEpisode | None = None
 
     # ------------------------------------------------------------------ episode
@@ -116,6 +118,8 @@ class Dialogue:
         self.episode_seed = episode_seed
         self.episode = self.domain.start(scenario, episode_seed)
         self.turn = 0  # assistant turns completed
+        self._mask_turn = -1
+        self._summary: dict[str, Any] | None = None
         self.phase = EXPERT
         self.strategy: int | None = None
         self.terminated = False
@@ -154,12 +158,18 @@ class Dialogue:
     # ------------------------------------------------------------------ observations
     def mask(self) -> np.ndarray:
         """The SOP mask for the expert's next strategy (int8, fresh array)."""
-        if self.episode is None or self.done:
-            self._mask[:] = 0
-            self._mask[0] = 1  # a valid mask must allow something
-            return self._mask.copy()
-        self.episode.write_mask(self._mask)
-        return self._mask.copy()
+        return self._current_mask().copy()
+
+    def _current_mask(self) -> np.ndarray:
+        """The mask, computed once per turn (the public state only changes between turns)."""
+        if self._mask_turn != self.turn:
+            if self.episode is None or self.done:
+                self._mask[:] = 0
+                self._mask[0] = 1  # a valid mask must allow something
+            else:
+                self.episode.write_mask(self._mask)
+            self._mask_turn = self.turn
+        return self._mask
 
     def features(self) -> np.ndarray:
         """The observable dialogue state as float32 features (fresh array)."""
@@ -182,8 +192,7 @@ class Dialogue:
             )
             value = INVALID_STRATEGY
         else:
-            episode.write_mask(self._mask)
-            if not self._mask[value]:
+            if not self._current_mask()[value]:
                 allowed = [self.domain.strategies[i] for i in np.flatnonzero(self._mask)]
                 self._bad(
                     EXPERT, turn,
@@ -225,8 +234,7 @@ class Dialogue:
         text = self._validated(agent, text)
         parsed = episode.parse(text)
         if parsed.strategy is not None:
-            episode.write_mask(self._mask)
-            if not self._mask[parsed.strategy]:
+            if not self._current_mask()[parsed.strategy]:
                 self._turn_violations.append("masked_strategy")
         self.strategy = parsed.strategy if parsed.strategy is not None else INVALID_STRATEGY
         return self._finish_turn(text, parsed, parsed.strategy)
@@ -258,6 +266,7 @@ class Dialogue:
         act = episode.react(chosen, parsed, turn)
 
         self.turn = turn
+        self._mask_turn = -1
         self._strategies.append(self.strategy if self.strategy is not None else INVALID_STRATEGY)
         self._aligned.append(aligned)
         self._faithful.append(faithful)
@@ -298,6 +307,14 @@ class Dialogue:
     # ------------------------------------------------------------------ outcome
     def summary(self) -> dict[str, Any]:
         """Every metric input of the episode so far (SPEC §4), as plain JSON-able values."""
+        if self._summary is None:
+            summary = self._compute_summary()
+            if not self.done:
+                return summary
+            self._summary = summary  # final: compute once, hand out copies
+        return _fresh(self._summary)
+
+    def _compute_summary(self) -> dict[str, Any]:
         episode = self.episode
         if episode is None:
             raise InvalidActionError("env", 0, "the dialogue has not started", "Call reset() first.")
@@ -402,6 +419,15 @@ class Dialogue:
 
     def scenario_ids(self, split: str | None = None) -> list[str]:
         return [s.id for s in self.domain.scenarios(split or self.split)]
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of nested dicts/lists of scalars (what summaries hold), cheaper than deepcopy."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value] if value and isinstance(value[0], (dict, list)) else value[:]
+    return value
 
 
 RESET_OPTIONS = ("scenario_id",)

@@ -8,7 +8,7 @@ attribute vocabulary, each fact attached to the item named last before it.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from gopo_env.core.domain import ParsedResponse
 from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
@@ -91,8 +91,14 @@ class CategoryParser:
             re.IGNORECASE,
         )
 
+        # parsing is a pure function of (text, context) and templates repeat: cache it
+        self.parse = lru_cache(maxsize=8192)(self._parse)  # type: ignore[method-assign]
+
     def parse(self, text: str, context: str | None = None) -> ParsedResponse:
         """Parse ``text``; facts stated before any item is named attach to ``context``."""
+        return self._parse(text, context)
+
+    def _parse(self, text: str, context: str | None = None) -> ParsedResponse:
         text = text.translate(_QUOTES)  # typographic apostrophes: "I’d recommend"
         moves = [s for s, rx in _MARKER_RES if rx.search(text)]
         strategy = moves[0] if moves else None

@@ -54,10 +54,6 @@ class PublicState:
     def need_known(self) -> bool:
         return bool(self.kinds)
 
-    def __getitem__(self, key: str) -> Any:
-        """``state["candidate"]``: the SOP reads this object and ``info["state"]`` alike."""
-        return getattr(self, key)
-
     def on_response(self, parsed: ParsedResponse) -> None:
         s = parsed.strategy
         if s is not None:

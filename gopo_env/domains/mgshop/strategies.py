@@ -8,6 +8,7 @@ explain, answer, open question, ...) arranged along its assistant checklist
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 STRATEGIES: tuple[str, ...] = (
@@ -26,48 +27,55 @@ STRATEGIES: tuple[str, ...] = (
 (GREET, ELICIT_NEED, ELICIT_PREFERENCES, CLARIFY, SEARCH, RECOMMEND, EXPLAIN, ANSWER,
  OPEN_QUESTION, CLOSE, END) = range(len(STRATEGIES))
 ID = {name: i for i, name in enumerate(STRATEGIES)}
+_AFTER_TASK = tuple(i in (OPEN_QUESTION, END) for i in range(len(STRATEGIES)))
 
 
-def sop_allows(state: Mapping[str, Any], turn: int) -> tuple[bool, ...]:
+def _view(state: Any) -> Any:
+    """Attribute access to the public state, given the live object or ``info["state"]``."""
+    return SimpleNamespace(**state) if isinstance(state, Mapping) else state
+
+
+def sop_allows(state: Any, turn: int) -> tuple[bool, ...]:
     """The SOP mask: which strategies the procedure permits in the public ``state``.
 
     It forbids only moves that cannot make sense (greeting mid-dialogue, answering with no
     question pending, closing with no chosen item); ordering mistakes stay possible and are
     the customer's to punish.
     """
-    if state["task_done"]:
-        allowed = {OPEN_QUESTION, END}
-        return tuple(i in allowed for i in range(len(STRATEGIES)))
-    has_item = state["candidate"] is not None
+    st = _view(state)
+    if st.task_done:
+        return _AFTER_TASK
+    has_item = st.candidate is not None
     return (
-        not state["greeted"] and turn == 0,     # greet
-        True,                                   # elicit_need
-        True,                                   # elicit_preferences
-        state["need_known"],                    # clarify
-        True,                                   # search
-        True,                                   # recommend
-        has_item or bool(state["shown"]),       # explain
-        state["pending_question"] is not None,  # answer
-        True,                                   # open_question
-        has_item,                               # close
-        True,                                   # end
+        not st.greeted and turn == 0,       # greet
+        True,                               # elicit_need
+        True,                               # elicit_preferences
+        st.need_known,                      # clarify
+        True,                               # search
+        True,                               # recommend
+        has_item or bool(st.shown),         # explain
+        st.pending_question is not None,    # answer
+        True,                               # open_question
+        has_item,                           # close
+        True,                               # end
     )
 
 
-def sop_next(state: Mapping[str, Any], turn: int) -> int:
+def sop_next(state: Any, turn: int) -> int:
     """The move the SOP prescribes next, from the public state only (the scripted expert)."""
-    if state["pending_question"] is not None:
+    st = _view(state)
+    if st.pending_question is not None:
         return ANSWER
-    if state["task_done"]:
+    if st.task_done:
         return END
-    if not state["greeted"] and turn == 0:
+    if not st.greeted and turn == 0:
         return GREET
-    if not state["need_known"]:
+    if not st.need_known:
         return ELICIT_NEED
-    if not state["prefs_done"]:
+    if not st.prefs_done:
         return ELICIT_PREFERENCES
-    if state["candidate"] is None:
+    if st.candidate is None:
         return RECOMMEND
-    if not state["questions_done"]:
+    if not st.questions_done:
         return OPEN_QUESTION
     return CLOSE
