@@ -30,7 +30,7 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 
 bench: install-test
-	$(VENV)/bin/pytest -q benchmarks --benchmark-enable --benchmark-only -p no:cacheprovider
+	$(PY) benchmarks/env_throughput.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .benchmarks
