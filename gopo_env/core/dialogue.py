@@ -180,7 +180,7 @@ class Dialogue:
     # ------------------------------------------------------------------ expert
     def choose(self, strategy: Any) -> int:
         """The expert's move. Returns the recorded strategy id."""
-        episode = self._require(EXPERT)
+        self._require(EXPERT)
         turn = self.turn + 1
         self._turn_violations = []
         value = _as_int(strategy)
@@ -233,9 +233,8 @@ class Dialogue:
         self._turn_violations = []
         text = self._validated(agent, text)
         parsed = episode.parse(text)
-        if parsed.strategy is not None:
-            if not self._current_mask()[parsed.strategy]:
-                self._turn_violations.append("masked_strategy")
+        if parsed.strategy is not None and not self._current_mask()[parsed.strategy]:
+            self._turn_violations.append("masked_strategy")
         self.strategy = parsed.strategy if parsed.strategy is not None else INVALID_STRATEGY
         return self._finish_turn(text, parsed, parsed.strategy)
 
