@@ -1,0 +1,147 @@
+"""Behaviour cloning: a small MLP imitates reference strategy sequences.
+
+The references are the scripted SOP expert's moves (``dialogue.builtin_strategy()``) on the train
+split, recorded as (features, SOP mask, strategy). MG-ShopDial's own assistant moves are not
+used yet: the mapping of its assistant intents to this strategy set is not built (SPEC §3
+calibration), so the real-data references are future work. Order: hyper-parameters, model,
+rollout (collect demonstrations), update (masked cross-entropy), acting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from baselines.common import evaluate
+
+
+@dataclass
+class BCConfig:
+    hidden: int = 64
+    """Width of the two hidden layers."""
+    epochs: int = 30
+    """Passes over the demonstrations."""
+    batch_size: int = 128
+    """Minibatch size."""
+    learning_rate: float = 1e-3
+    """Adam step size."""
+    eval_episodes: int = 20
+    """Dev scenarios scored after training (0: none)."""
+    progress_bar: bool = True
+    """Show a tqdm progress bar while collecting and fitting."""
+    torch_threads: int = 1
+    """CPU threads for torch (one is fastest and reproducible for this size)."""
+
+
+class Policy(nn.Module):
+    """Features -> strategy logits; masked strategies get -inf before the softmax."""
+
+    def __init__(self, n_features: int, n_strategies: int, hidden: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(n_features, hidden), nn.Tanh(),
+                                 nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, n_strategies))
+
+    def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.net(features).masked_fill(~mask, float("-inf"))
+
+
+class BCAgent:
+    roles = ("expert",)
+
+    def __init__(self, **config: Any) -> None:
+        self.config = BCConfig(**config)
+        self.policy: Policy | None = None
+
+    # ------------------------------------------------------------------ rollout: demonstrations
+    def demonstrations(self, env_id: str, budget: int, seed: int) -> tuple[np.ndarray, ...]:
+        """``budget`` steps of the SOP expert on the train split: features, masks, strategies."""
+        env = gym.make(env_id, split="train")
+        dialogue = env.unwrapped.dialogue
+        feats, masks, labels = [], [], []
+        bar = tqdm(total=budget, desc="bc demos", unit="step", disable=not self.config.progress_bar)
+        obs, _ = env.reset(seed=seed)
+        while len(labels) < budget:
+            strategy = dialogue.builtin_strategy()
+            feats.append(obs["features"])
+            masks.append(obs["action_mask"].astype(bool))
+            labels.append(strategy)
+            obs, _, terminated, truncated, _ = env.step(strategy)
+            bar.update(1)
+            if terminated or truncated:
+                obs, _ = env.reset()
+        bar.close()
+        env.close()
+        return np.stack(feats), np.stack(masks), np.asarray(labels, dtype=np.int64)
+
+    # ------------------------------------------------------------------ training: update
+    def train(self, env_id: str, budget: int, seed: int) -> dict[str, Any]:
+        """Collect ``budget`` demonstration steps, then fit by masked cross-entropy."""
+        if budget < 1:
+            raise ValueError(f"budget (demonstration steps) must be >= 1, got {budget}")
+        c = self.config
+        torch.set_num_threads(c.torch_threads)
+        torch.manual_seed(seed)
+        start = time.perf_counter()
+        x, m, y = (torch.as_tensor(a) for a in self.demonstrations(env_id, budget, seed))
+        self.policy = Policy(x.shape[1], m.shape[1], c.hidden)
+        optimiser = torch.optim.Adam(self.policy.parameters(), lr=c.learning_rate)
+        generator = torch.Generator().manual_seed(seed)
+        loss = torch.tensor(0.0)
+        for _ in tqdm(range(c.epochs), desc="bc fit", disable=not c.progress_bar):
+            for idx in torch.randperm(len(y), generator=generator).split(c.batch_size):
+                loss = nn.functional.cross_entropy(self.policy(x[idx], m[idx]), y[idx])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+        with torch.no_grad():
+            accuracy = float((self.policy(x, m).argmax(1) == y).float().mean())
+        stats: dict[str, Any] = {"env_steps": int(len(y)), "final_loss": loss.item(),
+                                 "train_accuracy": accuracy,
+                                 "wall_seconds": time.perf_counter() - start}
+        if c.eval_episodes:
+            stats["dev"] = evaluate(self, split="dev", episodes=c.eval_episodes)
+        return stats
+
+    # ------------------------------------------------------------------ acting
+    def reset(self, seed: int | None = None) -> None:
+        pass
+
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> int:
+        if self.policy is None:
+            raise RuntimeError("BCAgent has no policy: call train(...) or load(path) first")
+        features = torch.as_tensor(np.asarray(observation["features"], dtype=np.float32))[None]
+        mask = torch.as_tensor(np.asarray(observation["action_mask"], dtype=bool))[None]
+        with torch.no_grad():
+            return int(self.policy(features, mask).argmax(1))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str) -> None:
+        if self.policy is None:
+            raise RuntimeError("BCAgent.save: nothing to save, train or load first")
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        first, last = self.policy.net[0], self.policy.net[-1]
+        shape = {"n_features": first.in_features, "n_strategies": last.out_features}
+        torch.save(self.policy.state_dict(), out / "policy.pt")
+        (out / "config.json").write_text(json.dumps({**dataclasses.asdict(self.config), **shape}, indent=2))
+
+    def load(self, path: str) -> None:
+        src = Path(path)
+        if not (src / "policy.pt").is_file():
+            raise FileNotFoundError(f"BCAgent.load: no policy.pt in {src} (written by save(path))")
+        config = json.loads((src / "config.json").read_text())
+        n_features, n_strategies = config.pop("n_features"), config.pop("n_strategies")
+        self.__init__(**config)
+        self.policy = Policy(n_features, n_strategies, self.config.hidden)
+        self.policy.load_state_dict(torch.load(src / "policy.pt", weights_only=True))
+        self.policy.eval()
