@@ -1,9 +1,30 @@
-"""The ``gopo-bench`` command line: a thin layer over the library."""
+"""The ``gopo-bench`` command line: a thin layer over the library.
+
+evaluate   run an agent (MODULE:CLASS) on an env and write a submission directory
+submit     validate a submission (schema, coverage, replay, metrics) and store it
+leaderboard  print the ranked table; ``export`` a static site, ``serve`` it on 127.0.0.1
+train      train a trainable agent, save it and evaluate it on the dev split
+demo       a transcript and random vs scripted on the embedded default
+"""
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from pathlib import Path
+
+
+def _fail(message: str) -> int:
+    print(f"gopo-bench: {message}", file=sys.stderr)
+    return 1
+
+
+def _db(args: argparse.Namespace) -> Path:
+    from leaderboard.store import default_db_path
+
+    db = getattr(args, "db", None)
+    return Path(db) if db else default_db_path()
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -13,12 +34,186 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary_line(metrics: dict) -> str:
+    from leaderboard.report import fmt_mean_ci
+
+    return ", ".join(f"{n} {fmt_mean_ci(metrics[n])}" for n in ("tse", "success", "esndcg", "gre")
+                     if n in metrics)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from leaderboard.loading import AgentLoadError, load_agent
+    from leaderboard.runner import evaluate
+    from leaderboard.submission import SubmissionError
+
+    try:
+        agent = load_agent(args.agent, args.agent_kwargs)
+        if args.load:
+            if not callable(getattr(agent, "load", None)):
+                return _fail(f"--load given but {args.agent} has no load(path) method")
+            agent.load(args.load)
+        sub = evaluate(args.agent, args.out, agent=agent, agent_kwargs=args.agent_kwargs, env_id=args.env,
+                       split=args.split, trials=args.trials, seed=args.seed, strict=not args.lenient,
+                       name=args.name, organisation=args.organisation, contact=args.contact,
+                       description=args.description, progress=not args.no_progress)
+    except (AgentLoadError, SubmissionError, ValueError, RuntimeError, ImportError) as e:
+        return _fail(str(e))
+    print(f"wrote {args.out}: {sub['protocol']['episodes']} episodes of {sub['env']['id']} "
+          f"({sub['protocol']['split']}, {sub['track']} track); {_summary_line(sub['metrics'])}")
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from leaderboard.store import DuplicateSubmission, store
+    from leaderboard.submission import SubmissionError
+    from leaderboard.validate import validate
+
+    db = _db(args)
+    try:
+        verified = validate(args.dir, progress=not args.no_progress)
+    except SubmissionError as e:
+        return _fail(f"rejected {args.dir}: {e}")
+    except ImportError as e:
+        return _fail(str(e))
+    try:
+        entry = store(db, verified)
+    except DuplicateSubmission as e:
+        return _fail(f"rejected {args.dir}: {e}")
+    except (sqlite3.Error, OSError) as e:
+        return _fail(f"cannot store in the database {db}: {e}; choose another with --db PATH")
+    print(f"accepted {args.dir} as entry {entry} in {db}: {verified.submission['agent']['name']}; "
+          f"{_summary_line(verified.metrics)}")
+    return 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from leaderboard.report import text_table
+
+    print(text_table(_db(args)), end="")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from leaderboard.site import export
+
+    try:
+        out = export(_db(args), args.out)
+    except ImportError as e:
+        return _fail(str(e))
+    print(f"wrote the leaderboard site to {out} (index.html, leaderboard.md, leaderboard.csv)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import tempfile
+    from contextlib import nullcontext
+
+    from leaderboard.site import export, make_server
+
+    # without --site, a temporary directory that is removed when the server stops
+    holder = nullcontext(args.site) if args.site else tempfile.TemporaryDirectory(prefix="gopo-leaderboard-")
+    with holder as site:
+        try:
+            export(_db(args), site)
+        except ImportError as e:
+            return _fail(str(e))
+        server = make_server(site, args.host, args.port)
+        host, port = server.server_address[:2]
+        print(f"serving {site} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from leaderboard.loading import AgentLoadError, load_agent
+    from leaderboard.runner import evaluate
+
+    try:
+        agent = load_agent(args.agent, args.agent_kwargs)
+    except AgentLoadError as e:
+        return _fail(str(e))
+    missing = [m for m in ("train", "save") if not callable(getattr(agent, m, None))]
+    if missing:
+        return _fail(f"{args.agent} is not trainable: it lacks {missing} "
+                     "(see agents/protocol.py: train(env_id, budget, seed), save(path), load(path))")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stats = agent.train(args.env, args.steps, args.seed)
+    model = out / "agent"
+    agent.save(str(model))
+    print(f"trained {args.agent} for {args.steps} steps (seed {args.seed}): {stats}; saved to {model}")
+    sub = evaluate(args.agent, out / "eval-dev", agent_kwargs=args.agent_kwargs, env_id=args.env,
+                   split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress)
+    print(f"dev split: {_summary_line(sub['metrics'])} (submission in {out / 'eval-dev'})")
+    return 0
+
+
+def _agent_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--agent", required=True, metavar="MODULE:CLASS",
+                   help="import string of the agent class, e.g. baselines.scripted:ScriptedSOPAgent")
+    p.add_argument("--agent-kwargs", default=None, metavar="JSON",
+                   help='keyword arguments of the agent as a JSON object, e.g. \'{"seed": 1}\'')
+    p.add_argument("--env", default="GOPO-Mgshop-v0", help="registered env id (default: %(default)s)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gopo-bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="gopo-bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH",
+                    help="SQLite database (default: $GOPO_LEADERBOARD_DB or "
+                         "~/.local/share/gopo-bench/leaderboard.db)")
+
     demo = sub.add_parser("demo", help="the main job on the embedded default")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_demo)
+
+    ev = sub.add_parser("evaluate", help="evaluate an agent and write a submission directory")
+    _agent_args(ev)
+    ev.add_argument("--split", default="test", choices=("train", "dev", "test"))
+    ev.add_argument("--trials", type=int, default=1, help="runs per scenario, with seeds SEED..SEED+K-1")
+    ev.add_argument("--seed", type=int, default=0, help="first trial seed (0 = the standard protocol)")
+    ev.add_argument("--out", required=True, metavar="DIR")
+    ev.add_argument("--name", default=None, help="entry name (default: the class name)")
+    ev.add_argument("--organisation", default="")
+    ev.add_argument("--contact", default="")
+    ev.add_argument("--description", default="")
+    ev.add_argument("--load", default=None, metavar="PATH",
+                    help="call agent.load(PATH) before evaluating (e.g. OUT/agent written by `train`)")
+    ev.add_argument("--lenient", action="store_true",
+                    help="score invalid actions as SOP violations instead of failing (custom track)")
+    ev.set_defaults(func=_evaluate)
+
+    sm = sub.add_parser("submit", parents=[db], help="validate (replay) and store a submission")
+    sm.add_argument("dir", metavar="DIR")
+    sm.add_argument("--no-progress", action="store_true")
+    sm.set_defaults(func=_submit)
+
+    lb = sub.add_parser("leaderboard", parents=[db], help="the ranked table; export or serve it")
+    lb.set_defaults(func=_leaderboard)
+    lb_sub = lb.add_subparsers(dest="action")
+    ex = lb_sub.add_parser("export", parents=[db], help="write a static site, Markdown and CSV")
+    ex.add_argument("--out", required=True, metavar="DIR")
+    ex.set_defaults(func=_export)
+    sv = lb_sub.add_parser("serve", parents=[db], help="export to a site directory and serve it")
+    sv.add_argument("--host", default="127.0.0.1", help="bind address (default: %(default)s)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--site", default=None, metavar="DIR", help="site directory (default: a temporary one)")
+    sv.set_defaults(func=_serve)
+
+    tr = sub.add_parser("train", help="train an agent, save it, evaluate it on the dev split")
+    _agent_args(tr)
+    tr.add_argument("--steps", type=int, required=True, help="training budget in environment steps")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", required=True, metavar="DIR")
+    tr.set_defaults(func=_train)
     return parser
 
 

@@ -1,0 +1,284 @@
+"""The leaderboard's metrics (SPEC §4), each a function of a recorded episode.
+
+A recorded episode is the JSON record written by the runner (``docs/submission.md``): its turns
+(strategy, response, customer act, reward), the scenario's agenda gains and reference strategy
+sequence, and the outcome. Replay verifies the record against the simulator first; then every
+number here follows from the record alone, so a claimed metric can be recomputed exactly.
+
+TSE and ESNDCG are *defined* in :mod:`gopo_env.core.scoring` (the environment's reward uses them
+too); this module only feeds them. Formulas and properties: ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from gopo_env.core.rewards import RewardConfig
+from gopo_env.core.scoring import esndcg as _esndcg
+from gopo_env.core.scoring import tse as _tse
+
+Record = Mapping[str, Any]
+
+BOOTSTRAP_SAMPLES = 2000
+BOOTSTRAP_SEED = 20260215
+"""Fixed, so that a recomputed confidence interval equals the claimed one exactly."""
+TSE_LAMBDA = RewardConfig().tse_lambda
+
+
+# ---------------------------------------------------------------------- task metrics
+def success(ep: Record) -> float:
+    """1.0 if the customer's task was achieved (the simulator's verdict, checked by replay)."""
+    return 1.0 if ep["outcome"]["success"] else 0.0
+
+
+def achieved_turns(ep: Record) -> list[int | None]:
+    """The 1-based assistant turn at which each agenda item was first achieved (``None``: never)."""
+    first: dict[str, int] = {}
+    for t in ep["turns"]:
+        for item in t["achieved"]:
+            first.setdefault(item, t["turn"])
+    return [first.get(item) for item in ep["agenda"]["items"]]
+
+
+def negative_share(ep: Record) -> float:
+    """Share of the customer's replies (to assistant turns) that carry negative feedback."""
+    turns = ep["turns"]
+    return sum(1 for t in turns if t["polarity"] < 0) / len(turns) if turns else 0.0
+
+
+def tse(ep: Record, lam: float = TSE_LAMBDA) -> float:
+    """Task-focused Sequential Engagement (``gopo_env.core.scoring.tse``) of the episode."""
+    return _tse(ep["agenda"]["gains"], achieved_turns(ep), negative_share(ep), lam)
+
+
+def esndcg(ep: Record) -> float:
+    """The expert's strategy sequence scored against the scenario's reference sequence."""
+    return _esndcg([t["strategy"] for t in ep["turns"]], ep["reference_strategies"])
+
+
+def gre(ep: Record) -> float:
+    """Generation reward: mean over service turns of aligned × faithful (0 with no turns)."""
+    turns = ep["turns"]
+    return sum(1 for t in turns if t["aligned"] and t["faithful"]) / len(turns) if turns else 0.0
+
+
+def episode_return(ep: Record) -> float:
+    """The sequence-level reward: the sum of the joint rewards of every turn."""
+    return math.fsum(t["reward"] for t in ep["turns"])
+
+
+def turns(ep: Record) -> float:
+    """Number of assistant turns (not in [0, 1]; lower is not always better)."""
+    return float(len(ep["turns"]))
+
+
+# ---------------------------------------------------------------------- generation quality
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word and punctuation tokens (for distinct-n and length)."""
+    return _TOKEN.findall(text.lower())
+
+
+class GenerationScorer:
+    """BLEU and ROUGE-L of responses against reference responses for the same strategy.
+
+    ``references[s]`` lists reference texts for strategy ``s``. Until real assistant utterances
+    are available, :func:`realizer_references` supplies the domain realizer's texts. A response
+    whose strategy has no reference (e.g. an unparseable text-view turn) scores 0.
+    """
+
+    def __init__(self, references: Mapping[int, Sequence[str]]) -> None:
+        try:
+            from rouge_score import rouge_scorer
+            from sacrebleu.metrics import BLEU
+        except ImportError as e:
+            raise ImportError(f"the generation metrics need the [metrics] extra ({e}): "
+                              "pip install 'gopo-bench[metrics]'") from e
+
+        self.references = {int(k): list(v) for k, v in references.items()}
+        self._bleu = BLEU(effective_order=True)
+        self._rouge = rouge_scorer.RougeScorer(["rougeL"])
+        self.score = lru_cache(maxsize=65536)(self._score)
+
+    def _score(self, strategy: int, text: str) -> tuple[float, float]:
+        refs = self.references.get(strategy)
+        if not refs or not text:
+            return 0.0, 0.0
+        bleu = self._bleu.sentence_score(text, refs).score / 100.0
+        rouge = self._rouge.score_multi(refs, text)["rougeL"].fmeasure
+        return min(max(bleu, 0.0), 1.0), rouge
+
+    def episode(self, ep: Record) -> dict[str, float]:
+        """Mean BLEU, ROUGE-L and length (tokens) over the episode's responses."""
+        texts = [(t["strategy"], t["response"] or "") for t in ep["turns"]]
+        if not texts:
+            return {"bleu": 0.0, "rouge_l": 0.0, "length": 0.0}
+        scores = [self.score(s, x) for s, x in texts]
+        return {
+            "bleu": math.fsum(b for b, _ in scores) / len(scores),
+            "rouge_l": math.fsum(r for _, r in scores) / len(scores),
+            "length": sum(len(tokens(x)) for _, x in texts) / len(texts),
+        }
+
+
+def distinct_n(texts: Iterable[str], n: int) -> float:
+    """Distinct-n: unique n-grams / all n-grams over a corpus of responses (0 for no n-grams)."""
+    seen: set[tuple[str, ...]] = set()
+    total = 0
+    for text in texts:
+        toks = tokens(text)
+        grams = [tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)]
+        total += len(grams)
+        seen.update(grams)
+    return len(seen) / total if total else 0.0
+
+
+_REFERENCES: dict[str, dict[int, list[str]]] = {}
+
+
+def realizer_references(env_id: str, per_strategy: int = 16) -> dict[int, list[str]]:
+    """Reference responses per strategy: the built-in realizer's texts on the train split.
+
+    At every turn of the built-in SOP agent on each train scenario (seed 0) the realizer writes
+    a response for every strategy; the first ``per_strategy`` distinct texts of each strategy
+    are kept. Deterministic, computed once per process and env.
+    """
+    if env_id in _REFERENCES:
+        return _REFERENCES[env_id]
+    from leaderboard.submission import make_dialogue
+
+    d, _ = make_dialogue(env_id, "train")
+    refs: dict[int, list[str]] = {s: [] for s in range(d.n_strategies)}
+    for sid in d.scenario_ids("train"):
+        d.reset(0, sid)
+        while not d.done:
+            for s, found in refs.items():
+                if len(found) < per_strategy:
+                    text = d.episode.realize(s)
+                    if text not in found:
+                        found.append(text)
+            d.choose(d.builtin_strategy())
+            d.respond(d.realize())
+        if all(len(v) >= per_strategy for v in refs.values()):
+            break
+    _REFERENCES[env_id] = refs
+    return refs
+
+
+# ---------------------------------------------------------------------- per episode, all
+EPISODE_METRICS: dict[str, Callable[[Record], float]] = {
+    "success": success, "tse": tse, "esndcg": esndcg, "gre": gre, "return": episode_return,
+    "turns": turns,
+}
+GENERATION_METRICS = ("bleu", "rouge_l", "length")
+CORPUS_METRICS = ("distinct_1", "distinct_2")
+HEADLINE = "tse"
+
+
+def episode_metrics(ep: Record, scorer: GenerationScorer | None) -> dict[str, float]:
+    """Every per-episode metric of one recorded episode (generation ones if a scorer is given)."""
+    out = {name: float(fn(ep)) for name, fn in EPISODE_METRICS.items()}
+    if scorer is not None:
+        out.update(scorer.episode(ep))
+    return out
+
+
+# ---------------------------------------------------------------------- reliability
+def pass_hat_k(successes: Mapping[str, Sequence[bool]], k: int) -> float:
+    """pass^k: the chance that k runs of a scenario all succeed, averaged over scenarios.
+
+    With ``n`` recorded runs of a scenario of which ``c`` succeeded, the unbiased estimate is
+    ``C(c, k) / C(n, k)`` (τ-bench); for ``k = n`` it is "solved in all runs".
+    """
+    if not successes:
+        return 0.0
+    total = 0.0
+    for runs in successes.values():
+        n, c = len(runs), sum(bool(r) for r in runs)
+        if k > n:
+            raise ValueError(f"pass^{k} needs at least {k} runs per scenario, got {n}")
+        total += math.comb(c, k) / math.comb(n, k)
+    return total / len(successes)
+
+
+# ---------------------------------------------------------------------- aggregation
+def _by_scenario(values: Mapping[tuple[str, int], float]) -> tuple[list[str], np.ndarray]:
+    """Scenario ids and per-scenario means over trials (the bootstrap resamples scenarios)."""
+    groups: dict[str, list[float]] = {}
+    for (sid, _trial), v in sorted(values.items()):
+        groups.setdefault(sid, []).append(v)
+    ids = sorted(groups)
+    return ids, np.array([math.fsum(groups[s]) / len(groups[s]) for s in ids], dtype=np.float64)
+
+
+def bootstrap_ci(x: np.ndarray, level: float = 0.95, samples: int = BOOTSTRAP_SAMPLES,
+                 seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``x`` (seeded: the same input, the same CI)."""
+    if len(x) == 0:
+        return 0.0, 0.0
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(samples, len(x)))].mean(axis=1)
+    alpha = (1.0 - level) / 2
+    lo, hi = np.quantile(means, [alpha, 1.0 - alpha])
+    return float(lo), float(hi)
+
+
+def summarize(per_episode: Mapping[tuple[str, int], Mapping[str, float]]) -> dict[str, dict[str, Any]]:
+    """Mean and 95% bootstrap CI of each metric over scenarios (trials averaged per scenario)."""
+    names = list(next(iter(per_episode.values()))) if per_episode else []
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        ids, x = _by_scenario({key: m[name] for key, m in per_episode.items()})
+        lo, hi = bootstrap_ci(x)
+        out[name] = {"mean": float(x.mean()) if len(x) else 0.0, "ci": [lo, hi], "n": len(ids)}
+    return out
+
+
+def aggregate(episodes: Sequence[Record], per_episode: Sequence[Mapping[str, float]],
+              trials: int) -> dict[str, dict[str, Any]]:
+    """The claimed metrics of a submission: per-episode means with CIs, pass^k, distinct-n."""
+    keyed = {(ep["scenario_id"], ep["trial"]): m for ep, m in zip(episodes, per_episode)}
+    out = summarize(keyed)
+    runs: dict[str, list[bool]] = {}
+    for ep in sorted(episodes, key=lambda e: (e["scenario_id"], e["trial"])):
+        runs.setdefault(ep["scenario_id"], []).append(bool(ep["outcome"]["success"]))
+    for k in range(1, trials + 1):
+        out[f"pass^{k}"] = {"mean": pass_hat_k(runs, k), "ci": None, "n": len(runs)}
+    texts = [t["response"] or "" for ep in episodes for t in ep["turns"]]
+    for n, name in enumerate(CORPUS_METRICS, 1):
+        out[name] = {"mean": distinct_n(texts, n), "ci": None, "n": len(texts)}
+    return out
+
+
+def paired_bootstrap(a: Mapping[tuple[str, int], float], b: Mapping[tuple[str, int], float],
+                     samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> dict[str, Any]:
+    """Paired bootstrap test of mean(a) - mean(b) over the episodes both share.
+
+    Episodes are paired by (scenario id, seed); the bootstrap resamples scenarios. The p-value
+    is two-sided: twice the share of resampled differences on the far side of zero (capped at 1).
+    Returns ``n = 0`` and ``p_value = None`` when nothing is shared.
+    """
+    common = sorted(set(a) & set(b))
+    if not common:
+        return {"delta": None, "ci": None, "p_value": None, "n": 0}
+    _, xa = _by_scenario({k: a[k] for k in common})
+    _, xb = _by_scenario({k: b[k] for k in common})
+    diff = xa - xb
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(samples, len(diff)))].mean(axis=1)
+    lo, hi = np.quantile(means, [0.025, 0.975])
+    delta = float(diff.mean())
+    if np.all(diff == 0):
+        p = 1.0
+    else:
+        far = np.mean(means <= 0.0) if delta > 0 else np.mean(means >= 0.0)
+        p = min(1.0, 2.0 * float(far))
+    return {"delta": delta, "ci": [float(lo), float(hi)], "p_value": p, "n": len(diff)}

@@ -1,0 +1,126 @@
+"""The ranked leaderboard: text table, Markdown and CSV from the stored entries.
+
+Entries are ranked within (env, track) by the headline metric, TSE. Each entry is compared with
+the one ranked just above it by a paired bootstrap test on the episodes both share (same
+scenario, same seed), so "significant" means the gap is unlikely to be luck of the draw.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from leaderboard import metrics as M
+from leaderboard import store
+
+COLUMNS = ("tse", "success", "esndcg", "gre", "return", "turns", "bleu", "rouge_l")
+"""Metrics shown in tables, headline first."""
+ALPHA = 0.05
+
+
+def ranked(db: str | Path, metric: str = M.HEADLINE) -> list[dict[str, Any]]:
+    """Entries grouped by (env id, track), best first, each with ``rank`` and ``vs_above``."""
+    rows = store.entries(db)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["env_id"], row["track"]), []).append(row)
+    out = []
+    for key in sorted(groups, key=lambda k: (k[0], k[1] != "standard", k[1])):
+        group = sorted(groups[key], key=lambda r: (-r["metrics"].get(metric, {}).get("mean", 0.0), r["id"]))
+        above_values = None
+        for rank, row in enumerate(group, 1):
+            values = store.episode_values(db, row["id"], metric)
+            row["rank"] = rank
+            row["vs_above"] = None if above_values is None else M.paired_bootstrap(values, above_values)
+            above_values = values
+            out.append(row)
+    return out
+
+
+def fmt_mean_ci(m: dict[str, Any] | None) -> str:
+    """``mean ± half-width`` of the 95% CI (just the mean for metrics without a CI)."""
+    if m is None:
+        return "—"
+    if not m.get("ci"):
+        return f"{m['mean']:.3f}"
+    lo, hi = m["ci"]
+    return f"{m['mean']:.3f} ± {(hi - lo) / 2:.3f}"
+
+
+def fmt_vs_above(test: dict[str, Any] | None) -> str:
+    """``Δ=-0.031 p=0.002 *`` (star: significant at 5%); ``—`` for the top entry."""
+    if test is None:
+        return "—"
+    if test["p_value"] is None:
+        return "no shared episodes"
+    star = " *" if test["p_value"] < ALPHA else " (n.s.)"
+    p = "p<0.001" if test["p_value"] < 0.001 else f"p={test['p_value']:.3f}"
+    return f"Δ={test['delta']:+.3f} {p}{star}"
+
+
+def _table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    header = ["rank", "id", "name", "organisation", "env", "track", "episodes",
+              *COLUMNS, "vs above (TSE)"]
+    body = [[str(r["rank"]), str(r["id"]), r["name"], r["organisation"], r["env_id"], r["track"],
+             str(r["episodes"]), *(fmt_mean_ci(r["metrics"].get(c)) for c in COLUMNS),
+             fmt_vs_above(r["vs_above"])] for r in rows]
+    return header, body
+
+
+def text_table(db: str | Path) -> str:
+    """The ranked table as aligned plain text."""
+    rows = ranked(db)
+    if not rows:
+        return f"no entries yet in {db} (add one with `gopo-bench submit DIR`)\n"
+    header, body = _table(rows)
+    widths = [max(len(x) for x in col) for col in zip(header, *body)]
+    lines = ["  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip() for row in [header, *body]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    note = ("mean ± half-width of the 95% bootstrap CI over test scenarios; 'vs above': paired "
+            "bootstrap test of TSE against the entry ranked above (* p < 0.05)")
+    return "\n".join(lines) + "\n" + note + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def markdown(db: str | Path) -> str:
+    """The ranked table in GitHub Markdown (user strings escaped for tables)."""
+    rows = ranked(db)
+    header, body = _table(rows)
+    out = ["# gopo-bench leaderboard", "",
+           "Mean ± half-width of the 95% bootstrap CI; *vs above*: paired bootstrap test of TSE "
+           "against the entry ranked above (* p < 0.05).", "",
+           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(_md_cell(x) for x in row) + " |" for row in body]
+    return "\n".join(out) + "\n"
+
+
+def _csv_cell(text: str) -> str:
+    """Defuse spreadsheet formulas in user strings (``=HYPERLINK(...)`` and the like)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_text(db: str | Path) -> str:
+    """One row per entry: identity, rank and, per metric, mean and CI bounds."""
+    rows = ranked(db)
+    names = sorted({n for r in rows for n in r["metrics"]})
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["env_id", "track", "rank", "id", "name", "organisation", "agent_class", "episodes",
+                *(f"{n}_{p}" for n in names for p in ("mean", "ci_low", "ci_high")),
+                "tse_delta_vs_above", "tse_p_vs_above"])
+    for r in rows:
+        values = []
+        for n in names:
+            m = r["metrics"].get(n)
+            ci = (m or {}).get("ci") or [None, None]
+            values += [None if m is None else m["mean"], ci[0], ci[1]]
+        test = r["vs_above"] or {}
+        w.writerow([r["env_id"], r["track"], r["rank"], r["id"], _csv_cell(r["name"]),
+                    _csv_cell(r["organisation"]), r["agent_class"], r["episodes"], *values,
+                    test.get("delta"), test.get("p_value")])
+    return buf.getvalue()

@@ -1,0 +1,181 @@
+"""The evaluation runner: any agent, any GOPO env, every scenario of a split × K trials.
+
+The agent plays its ``roles``; the domain's built-in agents fill the others (expert:
+``Dialogue.builtin_strategy``, service: ``Dialogue.realize``). On a text env (``...-Text-v0``)
+the agent writes each response directly and must play ``service``. The result is a submission
+directory (``docs/submission.md``) that ``gopo-bench submit`` can verify by replay.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gopo_env.core.dialogue import Dialogue
+from gopo_env.envs.text import transcript_text
+from leaderboard import metrics as M
+from leaderboard.loading import AgentLoadError, check_agent, load_agent
+from leaderboard.submission import (
+    FORMAT_VERSION,
+    SUBMISSION_FILE,
+    TRAJECTORIES_FILE,
+    EnvInfo,
+    atomic_write_text,
+    dumps,
+    episode_record,
+    episode_seed,
+    make_dialogue,
+    track,
+    write_lines_atomic,
+)
+
+
+def package_version() -> str:
+    """The installed gopo-bench distribution's version (the source tree's when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("gopo-bench")
+    except PackageNotFoundError:
+        import gopo_env
+
+        return gopo_env.__version__
+
+
+def _info(d: Dialogue) -> dict[str, Any]:
+    """What the Gymnasium views put in ``info``: step info plus the transcript."""
+    info = d.step_info()
+    info["transcript"] = tuple(d.transcript)
+    return info
+
+
+def play_episode(d: Dialogue, mode: str, agent: Any, roles: tuple[str, ...], seed: int,
+                 scenario_id: str, index: int, trial: int) -> dict[str, Any]:
+    """Play one episode and return its record (``submission.episode_record``)."""
+    agent.reset(seed=seed)
+    d.reset(seed, scenario_id)
+    raw: list[Any] = []
+    while not d.done:
+        if mode == "text":
+            text = agent.act("service", transcript_text(d.transcript), _info(d))
+            raw.append(text)
+            d.respond_directly(text, agent="service")
+            continue
+        if "expert" in roles:
+            strategy = agent.act("expert", {"features": d.features(), "action_mask": d.mask()}, _info(d))
+        else:
+            strategy = d.builtin_strategy()
+        chosen = d.choose(strategy)
+        if "service" in roles:
+            obs = {"features": d.features(), "strategy": chosen if chosen >= 0 else d.n_strategies,
+                   "customer": d.transcript[-1].customer}
+            text = agent.act("service", obs, _info(d))
+        else:
+            text = d.realize()
+        raw.append(text)
+        d.respond(text)
+    return episode_record(d, index, trial, raw)
+
+
+def episode_plan(d: Dialogue, split: str, seeds: list[int]) -> Iterator[tuple[int, int, str, int]]:
+    """(index, trial, scenario id, episode seed) for every episode of the protocol, in order."""
+    index = 0
+    for trial, trial_seed in enumerate(seeds):
+        for sid in d.scenario_ids(split):
+            yield index, trial, sid, episode_seed(trial_seed, sid)
+            index += 1
+
+
+def progress_bar(total: int, enabled: bool,
+                 desc: str = "evaluate") -> tuple[Callable[[], None], Callable[[], None]]:
+    """(advance, close) of a progress bar on stderr: tqdm if installed, else nothing."""
+    if not enabled:
+        return (lambda: None), (lambda: None)
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return (lambda: None), (lambda: None)
+    bar = tqdm(total=total, unit="episode", file=sys.stderr, desc=desc)
+    return (lambda: bar.update(1)), bar.close
+
+
+def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict: bool = True,
+        progress: bool = False) -> tuple[EnvInfo, list[int], list[dict[str, Any]]]:
+    """Evaluate ``agent``; returns the env info, the trial seeds and the episode records."""
+    if trials < 1:
+        raise ValueError(f"trials must be >= 1, got {trials}")
+    roles = check_agent(agent, type(agent).__name__)
+    d, env = make_dialogue(env_id, split, strict)
+    if env.mode == "text" and roles != ("service",):
+        raise AgentLoadError(
+            f"{env_id} is a text view: the agent writes every response, so its roles must be "
+            f"('service',), got {roles}; use GOPO-Mgshop-v0 for expert agents"
+        )
+    seeds = [seed + k for k in range(trials)]
+    plan = list(episode_plan(d, split, seeds))
+    advance, close = progress_bar(len(plan), progress)
+    records = []
+    try:
+        for index, trial, sid, ep_seed in plan:
+            try:
+                records.append(play_episode(d, env.mode, agent, roles, ep_seed, sid, index, trial))
+            except Exception as e:
+                raise RuntimeError(
+                    f"episode {index} (scenario {sid}, trial {trial}, seed {ep_seed}): "
+                    f"{type(e).__name__}: {e}"
+                ) from e
+            advance()
+    finally:
+        close()
+    return env, seeds, records
+
+
+def score(env_id: str, records: list[dict[str, Any]], trials: int) -> tuple[list[dict[str, float]],
+                                                                             dict[str, Any]]:
+    """Per-episode metrics and the aggregate claims of a list of episode records."""
+    scorer = M.GenerationScorer(M.realizer_references(env_id))
+    per_episode = [M.episode_metrics(ep, scorer) for ep in records]
+    return per_episode, M.aggregate(records, per_episode, trials)
+
+
+def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] | str | None = None,
+             env_id: str = "GOPO-Mgshop-v0", split: str = "test", trials: int = 1, seed: int = 0,
+             strict: bool = True, name: str | None = None, organisation: str = "", contact: str = "",
+             description: str = "", progress: bool = False, agent: Any = None) -> dict[str, Any]:
+    """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
+
+    ``agent`` may pass an already built instance (its class must still be importable as
+    ``agent_spec`` for the record). Returns the ``submission.json`` content.
+    """
+    from leaderboard.loading import parse_kwargs
+
+    kwargs = agent_kwargs if isinstance(agent_kwargs, dict) else parse_kwargs(agent_kwargs)
+    if agent is None:
+        agent = load_agent(agent_spec, kwargs)
+    env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress)
+    per_episode, claims = score(env_id, records, trials)
+    for ep, m in zip(records, per_episode):
+        ep["metrics"] = m
+    submission = {
+        "format_version": FORMAT_VERSION,
+        "agent": {
+            "name": name or agent_spec.rpartition(":")[2], "class": agent_spec, "kwargs": kwargs,
+            "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
+            "contact": contact, "description": description,
+        },
+        "track": track(seeds, strict),
+        "env": {"id": env.env_id, "version": env.env_version, "package_version": env.package_version,
+                "mode": env.mode},
+        "package_version": package_version(),
+        "protocol": {"split": split, "trials": trials, "seeds": seeds, "strict": strict,
+                     "episodes": len(records)},
+        "metrics": claims,
+    }
+    out = Path(out)
+    write_lines_atomic(out / TRAJECTORIES_FILE, (dumps(ep) + "\n" for ep in records))
+    pretty = json.dumps(submission, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    atomic_write_text(out / SUBMISSION_FILE, pretty + "\n")
+    return submission
