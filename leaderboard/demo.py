@@ -11,6 +11,7 @@ from typing import Any
 import gymnasium as gym
 
 import gopo_env  # noqa: F401  (registers the environments)
+from baselines.common import play_episode
 from baselines.random_agent import RandomAgent
 from baselines.scripted import ScriptedSOPAgent
 from leaderboard import metrics as M
@@ -18,17 +19,6 @@ from leaderboard.report import fmt_mean_ci
 from leaderboard.runner import run
 
 METRICS = ("success", "tse", "esndcg", "gre", "turns")
-
-
-def play(env: gym.Env, agent: Any, seed: int, scenario_id: str) -> dict[str, Any]:
-    """One episode of an expert agent on the Expert view; returns the episode summary."""
-    agent.reset(seed=seed)
-    obs, info = env.reset(seed=seed, options={"scenario_id": scenario_id})
-    done = False
-    while not done:
-        obs, _, terminated, truncated, info = env.step(agent.act("expert", obs, info))
-        done = terminated or truncated
-    return info["episode"]
 
 
 def compare(agents: dict[str, Any], env_id: str = "GOPO-Mgshop-v0", split: str = "test",
@@ -46,7 +36,7 @@ def run_demo(seed: int = 0) -> str:
     env = gym.make("GOPO-Mgshop-v0", split="test", render_mode="ansi")
     scripted = ScriptedSOPAgent()
     sid = env.unwrapped.scenario_ids()[3]
-    play(env, scripted, seed, sid)
+    play_episode(scripted, env, seed, sid)
     out = ["One test episode, scripted SOP expert + built-in CS Agent:", env.render()]
     table = compare({"random (masked)": RandomAgent(seed), "scripted SOP": scripted}, seed=seed)
     n = next(iter(table.values()))["tse"]["n"]
