@@ -12,6 +12,7 @@ from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.scenarios import MgshopScenario, embedded_scenarios
 from gopo_env.domains.mgshop.strategies import STRATEGIES
+from gopo_env.domains.mgshop.surface import SurfaceSpec, resolve_surface
 
 
 class MgshopDomain(Domain):
@@ -19,7 +20,8 @@ class MgshopDomain(Domain):
 
     ``source="embedded"`` (the default) uses the project's own scenario generator and
     catalogue and needs no data. ``params`` (an :class:`MgshopParams` or a path to a
-    parameter file) overrides the simulator's parameters.
+    parameter file) overrides the simulator's parameters. ``surface`` rewrites the customer's
+    words without changing what the customer does (see :mod:`.surface`).
     """
 
     name = "mgshop"
@@ -27,7 +29,7 @@ class MgshopDomain(Domain):
     n_features = N_FEATURES
 
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
-                 data_dir: str | Path | None = None) -> None:
+                 data_dir: str | Path | None = None, surface: SurfaceSpec = None) -> None:
         if source != "embedded":
             raise DomainError(
                 f"mgshop: unknown scenario source {source!r}; the embedded source is available "
@@ -40,6 +42,7 @@ class MgshopDomain(Domain):
         self.source = source
         self._scenarios = embedded_scenarios(self.params)
         self._catalogue: dict[str, tuple[Product, ...]] = embedded_catalogue()
+        self.surface = resolve_surface(surface, self)
 
     def scenarios(self, split: str) -> Sequence[MgshopScenario]:
         if split not in SPLITS:
@@ -48,4 +51,4 @@ class MgshopDomain(Domain):
 
     def start(self, scenario: MgshopScenario, seed: int) -> MgshopEpisode:  # type: ignore[override]
         return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
-                             self.max_turns)
+                             self.max_turns, self.surface)

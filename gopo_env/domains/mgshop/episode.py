@@ -16,6 +16,7 @@ from gopo_env.domains.mgshop.scenarios import MgshopScenario
 from gopo_env.domains.mgshop.simulator import Customer
 from gopo_env.domains.mgshop.state import INTENTS, PublicState
 from gopo_env.domains.mgshop.strategies import ANSWER, EXPLAIN, STRATEGIES, sop_allows, sop_next
+from gopo_env.domains.mgshop.surface import CustomerSurface, apply_surface
 
 _CATEGORY_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
 _N = len(STRATEGIES)
@@ -30,8 +31,11 @@ N_FEATURES = _CAT0 + len(CATEGORIES)
 
 class MgshopEpisode(DomainEpisode):
     def __init__(self, scenario: MgshopScenario, products: tuple[Product, ...],
-                 params: MgshopParams, seed: int, max_turns: int) -> None:
+                 params: MgshopParams, seed: int, max_turns: int,
+                 surface: CustomerSurface | None = None) -> None:
         self.scenario = scenario
+        self.seed = seed
+        self.surface = surface
         self.params = params
         self.max_turns = max_turns
         self.parser = category_parser(scenario.category, products)
@@ -43,7 +47,7 @@ class MgshopEpisode(DomainEpisode):
         self._category = _CATEGORY_INDEX[scenario.category]
 
     def opening(self) -> CustomerAct:
-        act = self.customer.opening()
+        act = apply_surface(self.surface, self.customer.opening(), self.scenario, self.seed, 0, None)
         self.state.on_customer(act)
         return act
 
@@ -99,7 +103,8 @@ class MgshopEpisode(DomainEpisode):
 
     def react(self, strategy: int | None, parsed: ParsedResponse, turn: int) -> CustomerAct:
         self.state.on_response(parsed)
-        act = self.customer.react(parsed, turn)
+        act = apply_surface(self.surface, self.customer.react(parsed, turn), self.scenario,
+                            self.seed, turn, strategy)
         self.state.on_customer(act)
         return act
 
