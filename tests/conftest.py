@@ -28,3 +28,26 @@ def run_sop(env, seed: int, scenario_id: str | None = None):
         _, _, terminated, truncated, info = env.step(dialogue.builtin_strategy())
         done = terminated or truncated
     return info
+
+
+def _data_root():
+    from pathlib import Path
+
+    env = os.environ.get("GOPO_DATA_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def mgshopdial_dir():
+    """The real MG-ShopDial directory (``$GOPO_DATA_DIR/mgshopdial`` or ``../shared/data``).
+
+    Absent data skips the test, except under ``GOPO_REQUIRE_DATA=1`` (CI), where it fails.
+    """
+    path = _data_root() / "mgshopdial"
+    if not (path / "MGShopDial" / "MGShopDial.json").is_file():
+        reason = (f"MG-ShopDial not found at {path}; set GOPO_DATA_DIR to the folder holding "
+                  "mgshopdial/ or run `gopo-bench data fetch mgshopdial`")
+        if os.environ.get("GOPO_REQUIRE_DATA") == "1":
+            pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
+        pytest.skip(reason)
+    return path
