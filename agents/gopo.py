@@ -92,6 +92,8 @@ class GOPOConfig:
     """Evaluate on ``eval_split`` every this many env steps (0: only after each stage)."""
     eval_split: str = "dev"
     """Split of the periodic evaluation and of model selection."""
+    eval_episodes: int = 0
+    """Scenarios of ``eval_split`` per evaluation, the first ones in order (0: all of them)."""
     keep_best: bool = True
     """Keep the evaluated parameters with the best J on ``eval_split`` (model selection)."""
     progress: bool = True
@@ -308,6 +310,9 @@ class GOPOAgent:
         self.policy: StrategyPolicy | None = None
         self.dims: dict[str, int] = {}
         self.stats: dict[str, Any] = {}
+        self.curve: list[dict[str, float]] = []
+        """Learning curve of the last training run: one point per dev evaluation (env steps,
+        dev TSE and success, seconds the evaluation took), for the headline benchmark's plots."""
         self._past: list[int] = []
 
     # ------------------------------------------------------------------ acting
@@ -420,12 +425,18 @@ class GOPOAgent:
         stats: dict[str, Any] = {"env_id": env_id, "budget": budget, "seed": seed,
                                  "ablation": self.ablation, "config": asdict(c), "evals": []}
         best: dict[str, Any] = {"objective": -np.inf}
+        dev_ids = dev.scenario_ids(c.eval_split)[:c.eval_episodes or None]
+        self.curve = []
 
         def evaluate(stage: str) -> None:
+            started = time.perf_counter()
             policy.eval()
-            row = {"step": steps.used, "stage": stage, **self.evaluate(dialogue=dev, split=c.eval_split)}
+            row = {"step": steps.used, "stage": stage,
+                   **self.evaluate(dialogue=dev, split=c.eval_split, scenario_ids=dev_ids)}
             policy.train()
             stats["evals"].append(row)
+            self.curve.append({"env_steps": steps.used, "dev_tse": row["tse"], "dev_success": row["success"],
+                               "eval_seconds": time.perf_counter() - started})
             bar.set_postfix(dev_tse=f"{row['tse']:.3f}", dev_J=f"{row['objective']:.3f}")
             if row["objective"] > best["objective"]:
                 best.update(objective=row["objective"], step=steps.used, stage=stage,

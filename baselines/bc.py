@@ -61,6 +61,9 @@ class BCAgent:
     def __init__(self, **config: Any) -> None:
         self.config = BCConfig(**config)
         self.policy: Policy | None = None
+        self.curve: list[dict[str, float]] = []
+        """Learning curve of the last training run: BC fits once on all its demonstrations, so
+        one point (after fitting) when ``eval_episodes`` > 0, for the headline benchmark's plots."""
 
     # ------------------------------------------------------------------ rollout: demonstrations
     def demonstrations(self, env_id: str, budget: int, seed: int) -> tuple[np.ndarray, ...]:
@@ -108,8 +111,13 @@ class BCAgent:
         stats: dict[str, Any] = {"env_steps": int(len(y)), "final_loss": loss.item(),
                                  "train_accuracy": accuracy,
                                  "wall_seconds": time.perf_counter() - start}
+        self.curve = []
         if c.eval_episodes:
+            started = time.perf_counter()
             stats["dev"] = evaluate(self, split="dev", episodes=c.eval_episodes)
+            self.curve = [{"env_steps": stats["env_steps"], "dev_tse": stats["dev"]["tse"],
+                           "dev_success": stats["dev"]["success"],
+                           "eval_seconds": time.perf_counter() - started}]
         return stats
 
     # ------------------------------------------------------------------ acting

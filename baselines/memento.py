@@ -178,9 +178,10 @@ class MementoAgent:
                 next_eval += c.eval_every
                 t = time.perf_counter()
                 dev = evaluate(self, split="dev", episodes=c.eval_episodes)
-                eval_wall += time.perf_counter() - t
+                seconds = time.perf_counter() - t
+                eval_wall += seconds
                 self.history.append({"env_steps": steps, "dev_tse": dev["tse"],
-                                     "dev_success": dev["success"]})
+                                     "dev_success": dev["success"], "eval_seconds": seconds})
             obs, info = env.reset()
         bar.close()
         env.close()
@@ -188,6 +189,12 @@ class MementoAgent:
         return {"env_steps": steps, "episodes": episodes, "cases": self.n,
                 "wall_seconds": wall, "steps_per_second": steps / max(wall - eval_wall, 1e-9),
                 "dev_history": list(self.history)}
+
+    @property
+    def curve(self) -> list[dict[str, float]]:
+        """Learning curve of the last training run (the headline benchmark's plots): one point per
+        dev evaluation with env steps, dev TSE and success, and the evaluation's seconds."""
+        return [dict(p) for p in self.history]
 
     def _update(self, xs: list[np.ndarray], masks: list[np.ndarray], actions: list[int],
                 reused: list[int], rewards: list[float]) -> None:

@@ -148,6 +148,13 @@ class PPOAgent:
                 "steps_per_second": steps / max(wall - eval_wall, 1e-9),
                 "dev_history": list(self.history)}
 
+    @property
+    def curve(self) -> list[dict[str, float]]:
+        """Learning curve of the last training run (the headline benchmark's plots): one point per
+        dev evaluation with env steps, dev TSE and success, and the evaluation's seconds."""
+        keys = ("env_steps", "dev_tse", "dev_success", "eval_seconds")
+        return [{k: p[k] for k in keys} for p in self.history]
+
     def _dev_point(self, steps: int) -> dict[str, float]:
         start = time.perf_counter()
         scores = evaluate(self, split="dev", episodes=self.config.eval_episodes)

@@ -4,6 +4,9 @@ evaluate   run an agent (MODULE:CLASS) on an env and write a submission director
 submit     validate a submission (schema, coverage, replay, metrics) and store it
 leaderboard  print the ranked table; ``export`` a static site, ``serve`` it on 127.0.0.1
 train      train a trainable agent, save it and evaluate it on the dev split
+data       ``fetch`` a dataset (MG-ShopDial), sha256-verified
+benchmark  the headline benchmark: GOPO, ablations and baselines at equal budgets, with plots
+calibrate  fit the Mgshop simulator to MG-ShopDial; --report compares real and simulated
 demo       a transcript and random vs scripted on the embedded default
 """
 
@@ -153,6 +156,59 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _benchmark(args: argparse.Namespace) -> int:
+    import shlex
+
+    from leaderboard.benchmark import BenchmarkError, run
+    from leaderboard.loading import AgentLoadError
+
+    parts = ["gopo-bench", "benchmark", args.domain, "--budget", args.budget, "--out", args.out]
+    parts += ["--seeds", str(args.seeds)] if args.seeds is not None else []
+    parts += ["--only", args.only] if args.only else []
+    parts += ["--env-kwargs", args.env_kwargs] if args.env_kwargs else []
+    command = shlex.join(parts)
+    try:
+        result = run(args.domain, args.budget, args.seeds, args.out, only=args.only,
+                     env_kwargs=args.env_kwargs, resume=args.resume, progress=not args.no_progress,
+                     command=command)
+    except (BenchmarkError, AgentLoadError, ImportError) as e:
+        return _fail(str(e))
+    print(f"wrote {args.out}: results.json, results.md and plots "
+          f"({len(result['entrants'])} entrants × {len(result['seeds'])} seeds, "
+          f"{result['wall_clock_s'] / 60:.1f} min)")
+    print((Path(args.out) / "results.md").read_text(), end="")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from gopo_env.core.errors import GopoError
+    from gopo_env.domains.mgshop.mgshopdial.calibrate import run_calibrate
+
+    try:
+        print(run_calibrate(args.data_dir, out=args.out, report=args.report, plot=args.plot,
+                            params=args.params, episodes=args.episodes, seed=args.seed), end="")
+    except (GopoError, ValueError, OSError, ImportError) as e:
+        return _fail(str(e))
+    return 0
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    from gopo_env.data import DataError, default_cache_dir, fetch_dataset, manifest
+
+    try:
+        m = manifest(args.name)
+        dest = Path(args.dest) if args.dest else default_cache_dir(args.name)
+        result = fetch_dataset(m, dest, source=args.source,
+                               on_file=lambda rel, status: print(f"  {status:8} {rel}"))
+    except DataError as e:
+        return _fail(str(e))
+    print(f"{args.name}: {len(result.fetched)} file(s) fetched and sha256-verified, {len(result.present)} "
+          f"already present, in {result.dest.resolve()}")
+    where = result.dest.resolve()
+    print(f"use it with data_dir={str(where)!r}, or GOPO_DATA_DIR={where.parent}")
+    return 0
+
+
 def _agent_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", required=True, metavar="MODULE:CLASS",
                    help="import string of the agent class, e.g. baselines.scripted:ScriptedSOPAgent")
@@ -214,6 +270,48 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", required=True, metavar="DIR")
     tr.set_defaults(func=_train)
+
+    data = sub.add_parser("data", help="get the datasets the environment can use (MG-ShopDial)")
+    data_sub = data.add_subparsers(dest="action", required=True)
+    fetch = data_sub.add_parser("fetch", help="download a dataset, verify every sha256, install atomically")
+    fetch.add_argument("name", choices=("mgshopdial",))
+    fetch.add_argument("--dest", default=None, metavar="DIR",
+                       help="target folder (default: $XDG_CACHE_HOME/gopo-bench/NAME or ~/.cache/...)")
+    fetch.add_argument("--from", dest="source", default=None, metavar="URL-or-DIR",
+                       help="a mirror URL or a local copy with the upstream layout (default: upstream)")
+    fetch.set_defaults(func=_data_fetch)
+
+    bm = sub.add_parser("benchmark", help="train and compare GOPO, its ablations and the baselines")
+    bm.add_argument("domain", choices=("mgshop",), help="the domain (its Expert view is used)")
+    bm.add_argument("--budget", default="small", choices=("tiny", "small", "full"),
+                    help="equal env-step budget of every entrant; tiny only checks the pipeline "
+                         "(docs/benchmark.md; default: %(default)s)")
+    bm.add_argument("--seeds", type=int, default=None, help="training seeds 0..N-1 (default: the budget's)")
+    bm.add_argument("--out", required=True, metavar="DIR")
+    bm.add_argument("--only", default=None, metavar="KEY,...",
+                    help="a subset of entrants, e.g. gopo,ppo-expert (docs/benchmark.md lists the keys)")
+    bm.add_argument("--env-kwargs", default=None, metavar="JSON",
+                    help='extra gym.make arguments, e.g. \'{"params": "calibrated"}\'')
+    bm.add_argument("--resume", action="store_true", help="reuse finished (entrant, seed) runs in DIR/runs")
+    bm.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bm.set_defaults(func=_benchmark)
+
+    cal = sub.add_parser("calibrate", help="fit the customer simulator to real dialogues; --report: fidelity")
+    cal.add_argument("domain", choices=("mgshop",), help="the domain (mgshop: MG-ShopDial)")
+    cal.add_argument("--data-dir", default=None, metavar="PATH",
+                     help="MG-ShopDial folder (default: $GOPO_DATA_DIR/mgshopdial, else the fetch cache)")
+    cal.add_argument("--out", default=None, metavar="FILE", help="write the fitted parameter file here")
+    cal.add_argument("--report", action="store_true",
+                     help="print real vs simulated statistics (defaults and --params) and save --plot")
+    cal.add_argument("--params", default="calibrated", metavar="FILE",
+                     help="parameters the report compares besides the defaults (default: the shipped "
+                          "'calibrated'; the freshly fitted ones with --out)")
+    cal.add_argument("--plot", default="intents_real_vs_sim.png", metavar="FILE",
+                     help="intent plot of --report (default: %(default)s)")
+    cal.add_argument("--episodes", type=int, default=None, metavar="N",
+                     help="simulated episodes (default: 400 per fit grid point, 600 for the report)")
+    cal.add_argument("--seed", type=int, default=0)
+    cal.set_defaults(func=_calibrate)
     return parser
 
 

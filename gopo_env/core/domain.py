@@ -132,6 +132,15 @@ class DomainEpisode(ABC):
     def sop_strategy(self, turn: int) -> int:
         """The strategy the domain's SOP prescribes now (the built-in Expert Agent)."""
 
+    def context(self) -> dict[str, Any]:
+        """What a response writer (an LLM CS Agent) needs besides the transcript, now.
+
+        Public information only: catalogue facts about the items matching what the customer
+        has said, the item under discussion, the pending question. Plain JSON-able values.
+        Optional: the default (no facts) leaves a writer with the transcript alone.
+        """
+        return {}
+
 
 class Domain(ABC):
     """A dialogue domain: strategy set, scenarios and the factory of its episodes."""

@@ -31,3 +31,7 @@ class ScenarioError(GopoError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class DataError(GopoError):
+    """A dataset is missing, malformed or failed verification (the message says how to fix it)."""

@@ -38,6 +38,11 @@ class TextEnv(DialogueView):
     def _obs(self) -> str:
         return transcript_text(self.dialogue.transcript)
 
+    def _info(self) -> dict[str, Any]:
+        info = super()._info()
+        info["context"] = self.dialogue.episode.context()  # catalogue facts: the writer has no parser
+        return info
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._start(seed, options)
         return self._obs(), self._info()

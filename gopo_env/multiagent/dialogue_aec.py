@@ -20,7 +20,8 @@ class DialogueAECEnv(AECEnv):
     Both agents receive the joint reward when the customer replies (after the service's move).
     ``expert`` observes ``{"features", "action_mask"}``; ``service`` observes
     ``{"features", "strategy", "customer"}`` where ``strategy`` is the expert's choice
-    (``n_strategies`` when there is none) and ``customer`` the last customer utterance.
+    (``n_strategies`` when there is none) and ``customer`` the last customer utterance; the
+    service's ``info["context"]`` holds the catalogue facts a writer needs (``DomainEpisode.context``).
     """
 
     metadata = {"name": "gopo_dialogue_v0", "render_modes": ["ansi", "human"],
@@ -110,7 +111,10 @@ class DialogueAECEnv(AECEnv):
     def _infos(self) -> dict[str, dict[str, Any]]:
         info = self.dialogue.step_info()
         del info["action_mask"]  # the expert observes it; PettingZoo would apply it to both
-        return {a: dict(info) for a in self.agents}
+        infos = {a: dict(info) for a in self.agents}
+        if SERVICE in infos:  # the catalogue facts the response writer needs (domain.context())
+            infos[SERVICE]["context"] = self.dialogue.episode.context()
+        return infos
 
     def render(self) -> str | None:
         if self.dialogue.episode is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -27,6 +27,11 @@ class CategorySchema:
     """Attribute -> its possible values (unique words within the category)."""
     questions: Mapping[str, str]
     """Attribute -> how a customer asks about it."""
+    disclose: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Attribute -> how a customer states it ("{v}" the value, "{a}" with its article); the
+    simulator's own phrases cover the embedded attributes."""
+    answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Attribute -> how the built-in CS Agent states it ("is {v}"); as ``disclose``."""
 
 
 CATEGORIES: dict[str, CategorySchema] = {
@@ -132,7 +137,8 @@ class Product:
     name: str
     kind: str
     price: float
-    rating: float
+    rating: float | None
+    """Out of 5; None: not rated (some real catalogue items)."""
     attributes: Mapping[str, str]
 
     def value(self, attribute: str) -> str:
@@ -140,10 +146,40 @@ class Product:
         if attribute == "price":
             return f"{self.price:.2f}"
         if attribute == "rating":
-            return f"{self.rating:.1f}"
+            return f"{self.rating:.1f}" if self.rating is not None else "unrated"
         if attribute == "kind":
             return self.kind
         return self.attributes[attribute]
+
+
+class Catalogue(tuple):
+    """One category's products together with their vocabulary.
+
+    A ``tuple`` of :class:`Product` (so it passes wherever ``tuple[Product, ...]`` does) that
+    also carries its :class:`CategorySchema`: a catalogue other than the embedded one (the real
+    MG-ShopDial items) brings its own kinds, attributes and phrasing to the parser, the
+    simulator and the realizer.
+    """
+
+    schema: CategorySchema
+
+    def __new__(cls, products, schema: CategorySchema) -> Catalogue:
+        obj = super().__new__(cls, products)
+        obj.schema = schema
+        return obj
+
+
+def schema_of(products: tuple[Product, ...], category: str | None = None) -> CategorySchema:
+    """The vocabulary of ``products``: its own for a :class:`Catalogue`, else the embedded one."""
+    schema = getattr(products, "schema", None)
+    if schema is not None:
+        return schema
+    return CATEGORIES[category if category is not None else products[0].category]
+
+
+def stars(product: Product) -> float:
+    """The rating for ordering and thresholds (an unrated item counts as 0 stars)."""
+    return product.rating if product.rating is not None else 0.0
 
 
 def _name(rng: random.Random, category: str, kind: str, taken: set[str]) -> str:

@@ -9,17 +9,22 @@ from gopo_env.core.domain import SPLITS, Domain
 from gopo_env.core.errors import DomainError, ScenarioError
 from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue
 from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
+from gopo_env.domains.mgshop.mgshopdial import surface as _real_surface  # noqa: F401 (registers it)
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.scenarios import MgshopScenario, embedded_scenarios
 from gopo_env.domains.mgshop.strategies import STRATEGIES
 from gopo_env.domains.mgshop.surface import SurfaceSpec, resolve_surface
+
+SOURCES = ("embedded", "mgshopdial")
 
 
 class MgshopDomain(Domain):
     """Shopping dialogues over four product categories.
 
     ``source="embedded"`` (the default) uses the project's own scenario generator and
-    catalogue and needs no data. ``params`` (an :class:`MgshopParams` or a path to a
+    catalogue and needs no data; ``source="mgshopdial"`` runs the 64 real MG-ShopDial scenarios
+    on the real catalogues (``data_dir``, else ``$GOPO_DATA_DIR/mgshopdial``, else the fetch
+    cache; see ``docs/data.md``). ``params`` (an :class:`MgshopParams` or a path to a
     parameter file) overrides the simulator's parameters. ``surface`` rewrites the customer's
     words without changing what the customer does (see :mod:`.surface`).
     """
@@ -30,18 +35,24 @@ class MgshopDomain(Domain):
 
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
                  data_dir: str | Path | None = None, surface: SurfaceSpec = None) -> None:
-        if source != "embedded":
-            raise DomainError(
-                f"mgshop: unknown scenario source {source!r}; the embedded source is available "
-                "(source='embedded')"
-            )
+        if source not in SOURCES:
+            raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
         if isinstance(params, (str, Path)):
             params = MgshopParams.load(params)
         self.params = params or MgshopParams()
         self.max_turns = self.params.max_turns
         self.source = source
-        self._scenarios = embedded_scenarios(self.params)
-        self._catalogue: dict[str, tuple[Product, ...]] = embedded_catalogue()
+        self.data_dir = data_dir
+        if source == "mgshopdial":
+            from gopo_env.domains.mgshop.mgshopdial.real import real_source
+
+            real = real_source(data_dir)
+            self.data_dir = real.data.root
+            self._scenarios: dict[str, tuple[MgshopScenario, ...]] = real.scenarios  # type: ignore[assignment]
+            self._catalogue: dict[str, tuple[Product, ...]] = real.catalogues  # type: ignore[assignment]
+        else:
+            self._scenarios = embedded_scenarios(self.params)
+            self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
 
     def scenarios(self, split: str) -> Sequence[MgshopScenario]:

@@ -123,3 +123,25 @@ class MgshopEpisode(DomainEpisode):
 
     def sop_strategy(self, turn: int) -> int:
         return sop_next(self.state, turn)
+
+    def context(self) -> dict[str, Any]:
+        """Catalogue facts for a response writer: the realizer's own search, so that an LLM
+        sees the same candidates the built-in CS Agent would use (public information only)."""
+        st = self.state
+
+        def card(p: Product) -> dict[str, Any]:
+            return {"id": p.id, "name": p.name, "kind": p.kind, "price": p.price,
+                    "rating": p.rating, "attributes": dict(p.attributes)}
+
+        known = st.known[st.item] if st.item < len(st.known) else None
+        focus = self.realizer.focus()
+        return {
+            "category": self.scenario.category,
+            "need": {"kind": st.kinds[st.item] if st.item < len(st.kinds) else None,
+                     "max_price": known.max_price if known is not None else None,
+                     "attributes": dict(known.attributes) if known is not None else {},
+                     "min_rating": st.min_rating},
+            "candidates": [card(p) for p in self.realizer.matches(3)],
+            "focus": card(focus) if focus is not None else None,
+            "pending_question": st.pending_question,
+        }

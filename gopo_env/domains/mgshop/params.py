@@ -11,6 +11,9 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+CALIBRATED_PATH = Path(__file__).with_name("calibrated.json")
+"""The parameter file fitted to MG-ShopDial (``params="calibrated"``; docs/calibration.md)."""
+
 
 @dataclass(frozen=True)
 class MgshopParams:
@@ -51,7 +54,9 @@ class MgshopParams:
     constraint_levels: tuple[float, float, float] = (0.35, 0.3, 0.35)
     """Shares of low / medium / high constraint scenarios."""
     p_qa: float = 0.5
-    """Share of scenarios with a QA goal (one or two questions)."""
+    """Share of scenarios with a QA goal."""
+    questions_per_qa: tuple[int, int] = (1, 2)
+    """Questions of a QA scenario: a uniform integer in this range (fewer if none is left to ask)."""
     p_search: float = 0.4
     """Share of search (vs recommendation) scenarios."""
     p_min_rating: float = 0.3
@@ -59,8 +64,15 @@ class MgshopParams:
 
     @classmethod
     def load(cls, path: str | Path) -> MgshopParams:
-        """Read a parameter file (JSON object of field -> value); unknown keys are an error."""
+        """Read a parameter file (JSON object of field -> value); unknown keys are an error.
+
+        ``"calibrated"`` names the shipped file fitted to MG-ShopDial; a ``"_meta"`` key
+        (provenance: data hash, the command that wrote it) is skipped.
+        """
+        if str(path) == "calibrated":
+            path = CALIBRATED_PATH
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data.pop("_meta", None)
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

@@ -11,7 +11,7 @@ import re
 from functools import cache, lru_cache
 
 from gopo_env.core.domain import ParsedResponse
-from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
+from gopo_env.domains.mgshop.catalogue import Product, schema_of
 from gopo_env.domains.mgshop.strategies import (
     ANSWER,
     CLARIFY,
@@ -74,16 +74,18 @@ class CategoryParser:
             if len(ids) == 1 and title not in names:
                 names[title] = ids[0]
         self._names = names
+        # (?<!\w)...(?!\w) rather than \b: real names may end in "." or ")"
         self._name_re = re.compile(
-            r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b",
+            r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)",
             re.IGNORECASE,
         )
+        schema = schema_of(products, category)
         vocab: dict[str, str] = {}
-        for attr, values in CATEGORIES[category].attributes.items():
+        for attr, values in schema.attributes.items():
             for v in values:
                 vocab[v.lower()] = attr
         self._vocab = vocab
-        self._canon = {v.lower(): v for values in CATEGORIES[category].attributes.values()
+        self._canon = {v.lower(): v for values in schema.attributes.values()
                        for v in values}
         self._value_re = re.compile(
             r"(?<![\w-])(" + "|".join(re.escape(v) for v in sorted(vocab, key=len, reverse=True))
@@ -150,7 +152,7 @@ class CategoryParser:
         if attr == "price":
             return abs(float(value) - product.price) < 0.005
         if attr == "rating":
-            return abs(float(value) - product.rating) < 0.05
+            return product.rating is not None and abs(float(value) - product.rating) < 0.05
         return product.attributes.get(attr) == value
 
 

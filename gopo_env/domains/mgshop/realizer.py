@@ -10,7 +10,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from gopo_env.domains.mgshop.catalogue import Product
+from gopo_env.domains.mgshop.catalogue import Product, schema_of, stars
 from gopo_env.domains.mgshop.state import KnownNeed, PublicState
 from gopo_env.domains.mgshop.strategies import (
     ANSWER,
@@ -49,8 +49,12 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
+def _rated(p: Product) -> str:
+    return f"rated {p.rating:.1f}/5" if p.rating is not None else "not rated yet"
+
+
 def _brief(p: Product) -> str:
-    return f"the {p.name} (${p.price:.2f}, rated {p.rating:.1f}/5)"
+    return f"the {p.name} (${p.price:.2f}, {_rated(p)})"
 
 
 class Realizer:
@@ -61,6 +65,7 @@ class Realizer:
         self.products = products
         self.by_id = {p.id: p for p in products}
         self.rng = rng
+        self.schema = schema_of(products) if products else None
 
     def _variant(self, options: tuple[str, ...]) -> str:
         return options[int(self.rng.random() * len(options))]
@@ -79,7 +84,7 @@ class Realizer:
             pool = [p for p in pool
                     if all(p.attributes.get(a) == v for a, v in known.attributes.items())]
         floor = st.min_rating or 0.0
-        pool.sort(key=lambda p: (p.rating < floor, -p.rating, p.price, p.id))
+        pool.sort(key=lambda p: (stars(p) < floor, -stars(p), p.price, p.id))
         return pool[:limit]
 
     def focus(self) -> Product | None:
@@ -122,7 +127,9 @@ class Realizer:
             if p is None:
                 return "Let me tell you more once we have picked a product."
             values = ", ".join(p.attributes.values())
-            return f"Here are the details: the {p.name} is {values}, and rated {p.rating:.1f}/5."
+            if not values:
+                return f"Here are the details: the {p.name} is {_rated(p)}."
+            return f"Here are the details: the {p.name} is {values}, and {_rated(p)}."
         if strategy == ANSWER:
             return self._answer(self.focus(), st.pending_question)
         if strategy == CLOSE:
@@ -152,14 +159,18 @@ class Realizer:
         return self.realize(strategy)
 
     def _recommend(self, p: Product) -> str:
-        return f"I would recommend the {p.name}: it costs ${p.price:.2f} and is rated {p.rating:.1f}/5."
+        rated = f"is {_rated(p)}" if p.rating is not None else "is not rated yet"
+        return f"I would recommend the {p.name}: it costs ${p.price:.2f} and {rated}."
 
     def _answer(self, p: Product | None, attr: str | None) -> str:
         if p is None or attr is None:
             return "To answer your question: I'm not sure, sorry."
         if attr == "rating":
-            return f"To answer your question: the {p.name} is rated {p.rating:.1f}/5."
-        phrase = _ANSWER_PHRASES[attr].format(v=p.attributes[attr], a=_a(p.attributes[attr]))
+            return f"To answer your question: the {p.name} is {_rated(p)}."
+        if attr not in p.attributes:
+            return f"To answer your question: I don't have that information for the {p.name}, sorry."
+        template = (self.schema.answers.get(attr) if self.schema else None) or _ANSWER_PHRASES[attr]
+        phrase = template.format(v=p.attributes[attr], a=_a(p.attributes[attr]))
         return f"To answer your question: the {p.name} {phrase}."
 
 

@@ -184,12 +184,14 @@ def generate(params: MgshopParams | None = None) -> dict[str, tuple[MgshopScenar
             items.append(_item(rng, products, second, level, second=True))
         questions: list[Question] = []
         if rng.random() < params.p_qa:
-            for _ in range(1 + int(rng.random() * 2)):
+            lo, hi = params.questions_per_qa
+            for _ in range(lo + int(rng.random() * (hi - lo + 1))):
                 item = int(rng.random() * len(items))
                 taken = {a for a, _ in items[item].attributes} | {
                     q.attribute for q in questions if q.item == item}
                 options = [a for a in schema.questions if a not in taken]
-                questions.append(Question(item, _pick(rng, options)))
+                if options:
+                    questions.append(Question(item, _pick(rng, options)))
         questions.sort(key=lambda q: q.item)
         min_rating = 4.0 if rng.random() < params.p_min_rating else None
         r = index % 10

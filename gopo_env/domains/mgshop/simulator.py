@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 from gopo_env.core.domain import CustomerAct, ParsedResponse
-from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
+from gopo_env.domains.mgshop.catalogue import Product, schema_of, stars
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.parser import CategoryParser
 from gopo_env.domains.mgshop.scenarios import ItemNeed, MgshopScenario
@@ -68,6 +68,7 @@ class Customer:
                  parser: CategoryParser, params: MgshopParams, rng: random.Random) -> None:
         self.scenario = scenario
         self.products = {p.id: p for p in products}
+        self.schema = schema_of(products, scenario.category)
         self.parser = parser
         self.params = params
         self.rng = rng
@@ -122,14 +123,15 @@ class Customer:
                 f"My budget is ${need.max_price:.0f}."
             return prefix + text, (f"max_price:{item}", f"{need.max_price:.2f}")
         value = dict(need.attributes)[slot]
-        text = _ATTR_PHRASES[slot].format(v=value, a=_a(value))
+        phrase = self.schema.disclose.get(slot) or _ATTR_PHRASES[slot]
+        text = phrase.format(v=value, a=_a(value))
         if prefix and not text.startswith(("I ", "I'")):
             text = text[0].lower() + text[1:]
         return prefix + text, (f"attr:{item}:{slot}", value)
 
     def _question_text(self, j: int) -> str:
         attr = self.scenario.questions[j].attribute
-        return CATEGORIES[self.scenario.category].questions[attr]
+        return self.schema.questions[attr]
 
     def _act(self, text: str, intent: str, polarity: int, achieved: list[str],
              disclosed: list[tuple[str, str]] | None = None, ends: bool = False) -> CustomerAct:
@@ -142,7 +144,7 @@ class Customer:
 
     # ------------------------------------------------------------------ dialogue
     def opening(self) -> CustomerAct:
-        label = CATEGORIES[self.scenario.category].label
+        label = self.schema.label
         text = self._pick((f"Hi! I'm looking for {label}.", f"Hello, I need {label}.",
                            f"Hi, I'd like to buy {label}."))
         return self._act(text, "greeting", 0, [])
@@ -285,13 +287,13 @@ class Customer:
             text = self._reject_reason(self.products[shown[0]], achieved, disclosed)
             return self._negative(text, achieved, self.params.negative_cost, disclosed)
         floor = self.scenario.min_rating or 0.0
-        fitting.sort(key=lambda pid: (self.products[pid].rating < floor, -self.products[pid].rating))
+        fitting.sort(key=lambda pid: (stars(self.products[pid]) < floor, -stars(self.products[pid])))
         pid = fitting[0]
         product = self.products[pid]
         self.candidate = pid
         self._achieve(f"recommend:{self.item}", achieved)
         disclosed = [("accept", pid)]
-        lukewarm = product.rating < floor or (
+        lukewarm = stars(product) < floor or (
             need.max_price is not None and product.price > 0.8 * need.max_price
             and self.rng.random() < self.persona.price_sensitivity
         )
