@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-TEST_EXTRAS ?= dev,agents,metrics,web,calibrate
+TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm
 DEMO_EXTRAS ?= agents
 
 .PHONY: demo test install-test install-demo lint bench clean
@@ -31,6 +31,7 @@ lint: install-test
 
 bench: install-test
 	$(PY) benchmarks/env_throughput.py
+	$(PY) benchmarks/train_throughput.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .benchmarks

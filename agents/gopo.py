@@ -290,10 +290,13 @@ class GOPOAgent:
     ``roles`` is ``("expert", "service")`` (default) or ``("expert",)``. ``ablation`` is one of
     :data:`ABLATIONS`; further keyword arguments override :class:`GOPOConfig` fields. The
     service role needs :meth:`attach` (the CS Agent writes through the running episode).
+    ``cs="llm"`` makes a language model the CS Agent (:class:`agents.llm.cs_agent.LLMCSAgent`
+    on the checkpoint ``llm_path``, further options in ``llm``; no path: the tiny model).
     """
 
     def __init__(self, roles: Sequence[str] = ("expert", "service"), ablation: str = "full",
-                 generator: Generator | None = None, max_attempts: int = 3, **overrides: Any) -> None:
+                 generator: Generator | None = None, max_attempts: int = 3, cs: str = "realizer",
+                 llm_path: str | None = None, llm: dict[str, Any] | None = None, **overrides: Any) -> None:
         if ablation not in ABLATIONS:
             raise ValueError(f"GOPOAgent: unknown ablation {ablation!r}; choose from {sorted(ABLATIONS)}")
         known = {f.name for f in fields(GOPOConfig)}
@@ -306,7 +309,13 @@ class GOPOAgent:
         self.roles = roles
         self.ablation = ablation
         self.config = GOPOConfig(**{**ABLATIONS[ablation], **overrides})
+        if cs not in ("realizer", "llm"):
+            raise ValueError(f"GOPOAgent: cs must be 'realizer' or 'llm', got {cs!r}")
         self.cs = CSAgent(generator, max_attempts) if "service" in roles else None
+        if cs == "llm" and "service" in roles:
+            from agents.llm.cs_agent import LLMCSAgent  # lazy: transformers only when asked for
+
+            self.cs = LLMCSAgent(llm_path, max_attempts=max_attempts, **(llm or {}))
         self.policy: StrategyPolicy | None = None
         self.dims: dict[str, int] = {}
         self.stats: dict[str, Any] = {}

@@ -306,6 +306,7 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
         raise BenchmarkError(f"--seeds must be >= 1, got {n_seeds}")
     env_id, env_kwargs = DOMAIN_ENVS[domain], parse_env_kwargs(env_kwargs)
     entrants = select(only)
+    _require_extras()
     strategies = check_env(env_id, env_kwargs)
     out = Path(out)
     jobs = [(e, s) for e in entrants for s in range(n_seeds)]
@@ -353,6 +354,16 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     atomic_write_text(out / TABLE_FILE, markdown(result))
     atomic_write_text(out / RESULTS_FILE, json.dumps(result, indent=1, allow_nan=False) + "\n")
     return result
+
+
+def _require_extras() -> None:
+    """Fail before training, not after it, when the plots or the trainable agents cannot run."""
+    for module, extra in (("matplotlib", "web"), ("torch", "agents"), ("sb3_contrib", "agents")):
+        try:
+            __import__(module)
+        except ImportError as e:
+            raise BenchmarkError(f"the benchmark needs {module} ({e}); "
+                                 f"pip install 'gopo-bench[agents,web]' (the {extra} extra)") from e
 
 
 def machine_info() -> dict[str, Any]:
@@ -449,7 +460,7 @@ def write_plots(result: dict[str, Any], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = result["entrants"]
-    colors = {k: plt.get_cmap("tab10")(i % 10) for i, k in enumerate(rows)}
+    colors = {k: plt.get_cmap("tab20")(i % 20) for i, k in enumerate(rows)}
 
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for key, row in rows.items():

@@ -7,6 +7,7 @@ train      train a trainable agent, save it and evaluate it on the dev split
 data       ``fetch`` a dataset (MG-ShopDial), sha256-verified
 benchmark  the headline benchmark: GOPO, ablations and baselines at equal budgets, with plots
 calibrate  fit the Mgshop simulator to MG-ShopDial; --report compares real and simulated
+llm        ``train-tiny``: the tiny offline language model of the LLM options
 demo       a transcript and random vs scripted on the embedded default
 """
 
@@ -209,6 +210,21 @@ def _data_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _llm_train_tiny(args: argparse.Namespace) -> int:
+    from agents.llm.tiny import TinyConfig, default_tiny_dir, train_tiny
+
+    out = Path(args.out) if args.out else default_tiny_dir()
+    config = TinyConfig(steps=args.steps, seed=args.seed, episodes=args.episodes,
+                        data_dir=args.data_dir, progress=not args.no_progress)
+    try:
+        stats = train_tiny(out, config)
+    except (ImportError, ValueError, OSError) as e:
+        return _fail(str(e))
+    print(f"trained the tiny model ({stats['parameters']:,} parameters, {stats['examples']:,} examples, "
+          f"final loss {stats['final_loss']:.3f}) in {stats['seconds']:.0f} s; saved to {out}")
+    return 0
+
+
 def _agent_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", required=True, metavar="MODULE:CLASS",
                    help="import string of the agent class, e.g. baselines.scripted:ScriptedSOPAgent")
@@ -312,6 +328,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="simulated episodes (default: 400 per fit grid point, 600 for the report)")
     cal.add_argument("--seed", type=int, default=0)
     cal.set_defaults(func=_calibrate)
+
+    llm = sub.add_parser("llm", help="the LLM path: train the tiny offline model (docs/llm.md)")
+    llm_sub = llm.add_subparsers(dest="action", required=True)
+    tt = llm_sub.add_parser("train-tiny", help="train the tiny GPT-2-style model from scratch on CPU")
+    tt.add_argument("--out", default=None, metavar="DIR",
+                    help="checkpoint directory (default: $XDG_CACHE_HOME/gopo-bench/tiny-lm)")
+    tt.add_argument("--steps", type=int, default=400, help="optimiser steps (default: %(default)s)")
+    tt.add_argument("--episodes", type=int, default=420, help="train dialogues in the corpus (default: %(default)s)")
+    tt.add_argument("--data-dir", default="auto", metavar="PATH",
+                    help="MG-ShopDial for extra assistant utterances; 'auto' (default): if found; '' : none")
+    tt.add_argument("--seed", type=int, default=0)
+    tt.add_argument("--no-progress", action="store_true", help="no progress bar")
+    tt.set_defaults(func=_llm_train_tiny)
     return parser
 
 

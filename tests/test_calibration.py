@@ -14,7 +14,7 @@ from gopo_env.domains.mgshop.mgshopdial import calibrate as cal  # noqa: E402
 from gopo_env.domains.mgshop.mgshopdial import intents as it  # noqa: E402
 from gopo_env.domains.mgshop.params import CALIBRATED_PATH, MgshopParams  # noqa: E402
 from gopo_env.domains.mgshop.scenarios import generate  # noqa: E402
-from gopo_env.domains.mgshop.state import INTENTS as ACTS  # noqa: E402
+from gopo_env.domains.mgshop.state import ACTS  # noqa: E402
 from gopo_env.domains.mgshop.strategies import ID, STRATEGIES  # noqa: E402
 
 
@@ -22,8 +22,8 @@ def _u(speaker, intents, goal="recommendation", text="x"):
     return SimpleNamespace(id=0, speaker=speaker, text=text, goal=goal, intents=tuple(intents))
 
 
-def _dialogue(utterances, type_="simple", constraint="low", id_="d"):
-    return SimpleNamespace(id=id_, type=type_, constraint=constraint, utterances=tuple(utterances))
+def _dialogue(utterances, type_="simple", constraint="low", id_="d", **extra):
+    return SimpleNamespace(id=id_, type=type_, constraint=constraint, utterances=tuple(utterances), **extra)
 
 
 # ---------------------------------------------------------------- mapping tables
@@ -135,6 +135,8 @@ def test_simulated_records_use_client_intents():
         assert r.customer[0][0] == cal.OPENING and len(r.customer) == len(r.moves) + 1
         assert all(name in it.MG_INTENTS and w == 1.0 for _, mass in r.customer for name, w in mass)
         assert all(m in STRATEGIES for m in r.moves)
+        presented = sum(m in ("search", "recommend") for m in r.moves)
+        assert r.second_recommend == (presented > (2 if r.type == "complex" else 1))
 
 
 # ---------------------------------------------------------------- params and fit
@@ -173,6 +175,45 @@ def test_direct_estimates_by_hand():
     assert p.questions_per_qa == (1, 4)  # 3 questions per QA dialogue -> 2*3-1 = 5, capped at 4
 
 
+def test_behaviour_estimators_by_hand():
+    a = _dialogue([
+        _u("customer", [("greeting", 4)]),
+        _u("assistant", [("greeting", 4)]),
+        _u("customer", [("interaction", 3)]),                        # after greet: small talk
+        _u("assistant", [("elicit", 3)]),
+        _u("customer", [("answer", 3)]),                             # after elicit_need
+        _u("assistant", [("elicit", 3)]),
+        _u("customer", [("disclose", 2), ("o_question", 2)]),        # after elicit_preferences
+        _u("assistant", [("recommend", 3)]),
+        _u("customer", [("clarify", 3)]),
+        _u("assistant", [("answer", 3)]),
+        _u("customer", [("pf", 3)]),
+        _u("assistant", [("explain", 3)]),
+        _u("customer", [("interaction", 3)]),
+    ], assistant_checklist=("greetings", "second-recommend"))
+    b = _dialogue([_u("customer", [("greeting", 4)])], type_="complex", assistant_checklist=("need",))
+    real = cal.statistics([cal.real_record(a), cal.real_record(b)])
+    assert real.second_recommend == 0.5
+    p = cal.direct_estimates(real, MgshopParams())
+    assert p.p_answer_label == round(1 / 1.5, 4)        # answer / (answer + disclose) after elicit
+    assert p.p_ask_recommendation == round(0.5 / 2, 4)  # o_question share after elicit
+    assert p.p_clarify == round(1 / 3, 4)               # clarify share after recommend/answer/explain
+    assert p.p_thanks == 0.5                            # pf / (pf + interaction + answer) there
+    assert p.p_chitchat == 1.0                          # interaction / (interaction + greeting) after greet
+    # half the dialogues needed a second recommendation, half have two items: 1.5p - 0.5p² = 0.5
+    assert p.p_taste_reject == round((3 - 5 ** 0.5) / 2, 4)
+    # with no turns to estimate from, a behaviour keeps its base value
+    bare = cal.direct_estimates(_tiny_real(), MgshopParams())
+    assert (bare.p_thanks, bare.p_chitchat, bare.p_taste_reject) == (1.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("c", [0.0, 0.3, 1.0])
+def test_per_item_rate_inverts_the_dialogue_share(c):
+    for p in (0.0, 0.1, 0.5, 0.9, 1.0):
+        share = (1 - c) * p + c * (1 - (1 - p) ** 2)
+        assert cal.per_item_rate(share, c) == pytest.approx(p)
+
+
 def test_fit_is_deterministic_and_writes_atomically(tmp_path):
     real = _tiny_real()
     a = cal.fit(real, episodes=8, seed=1)
@@ -194,12 +235,12 @@ CEILINGS = {
     "qa_share": cal.THRESHOLDS["rel"],
     "complex_share": cal.THRESHOLDS["rel"],
     "constraint levels": cal.THRESHOLDS["js"],
+    "customer intents": cal.THRESHOLDS["js"],
+    "nf_rate": cal.THRESHOLDS["rel"],
+    "disclosures": cal.THRESHOLDS["rel"],
     "search_share": 0.5,
-    "customer intents": 0.33,
-    "customer intents | preceding move (weighted mean)": 0.47,
-    "pf_rate": 2.4,
-    "nf_rate": 1.0,
-    "disclosures": 1.1,
+    "customer intents | preceding move (weighted mean)": 0.27,
+    "pf_rate": 0.95,
 }
 
 

@@ -130,6 +130,10 @@ def resolve_model_path(name_or_path: str | Path) -> Path:
                              f"Hugging Face cache{offline}. " + _HOW_TO.format(name=text))
 
 
+SMALL_MODEL = 100_000_000
+"""Parameters below which CPU generation runs on one thread by default."""
+
+
 def _pick_device(device: str, torch: Any) -> str:
     if device != "auto":
         return device
@@ -145,11 +149,13 @@ class TransformersBackend:
     ``device``: ``"auto"`` (CUDA, else MPS, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
     ``dtype``: ``None`` keeps the checkpoint's, or e.g. ``"bfloat16"`` for a large model on a
     GPU. Prompts are left-padded in batches of ``batch_size`` and truncated from the left to
-    fit the model's context.
+    fit the model's context. ``threads``: torch CPU threads during generation (restored after);
+    ``None`` uses 1 for a small model on the CPU (per-op overhead dominates, and on a shared
+    machine a second OpenMP thread stalls several-fold) and torch's setting otherwise.
     """
 
     def __init__(self, path: str | Path, device: str = "auto", dtype: str | None = None,
-                 batch_size: int = 16) -> None:
+                 batch_size: int = 16, threads: int | None = None) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.path = resolve_model_path(path)  # fails fast, before the heavy imports
@@ -178,6 +184,10 @@ class TransformersBackend:
         config = self.model.config
         self.context_length = int(getattr(config, "n_positions", None)
                                   or getattr(config, "max_position_embeddings", None) or 2048)
+        self.parameters = sum(p.numel() for p in self.model.parameters())
+        if threads is None and self.device == "cpu" and self.parameters < SMALL_MODEL:
+            threads = 1
+        self.threads = threads
         self.stats = GenerationStats()
 
     def __repr__(self) -> str:
@@ -191,6 +201,17 @@ class TransformersBackend:
         if max_new_tokens >= self.context_length:
             raise ValueError(f"max_new_tokens={max_new_tokens} leaves no room for the prompt in "
                              f"the model's context of {self.context_length} tokens")
+        torch = self._torch
+        threads_before = torch.get_num_threads()
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
+        try:
+            return self._generate(prompts, max_new_tokens, temperature, top_p, seed, stop)
+        finally:
+            torch.set_num_threads(threads_before)
+
+    def _generate(self, prompts: list[str], max_new_tokens: int, temperature: float, top_p: float,
+                  seed: int | None, stop: Sequence[str]) -> list[str]:
         torch = self._torch
         started = time.perf_counter()
         texts: list[str] = []

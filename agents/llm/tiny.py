@@ -29,6 +29,7 @@ from typing import Any
 from agents.llm.prompts import customer_prompt, history_from_records, service_prompt
 
 EOS = "<|endoftext|>"
+MGSHOPDIAL_FILE = "MGShopDial/MGShopDial.json"
 META_FILE = "gopo_tiny.json"
 
 
@@ -47,31 +48,35 @@ class TinyConfig:
     explore: float = 0.25
     """Share of expert moves drawn uniformly from the allowed strategies instead of the SOP's."""
     data_dir: str | None = None
-    """Folder holding ``mgshopdial/`` (adds its assistant utterances); ``None``: realizer only."""
+    """MG-ShopDial (its folder, or one holding ``mgshopdial/``) adds its assistant utterances;
+    ``"auto"``: wherever ``gopo_env.data`` finds it, if anywhere; ``None``: the realizer only."""
     # model
     vocab_size: int = 2048
     """BPE vocabulary size (byte-level, so any text is representable)."""
-    n_layer: int = 4
+    n_layer: int = 3
     """Transformer blocks."""
     n_embd: int = 192
     """Width of the residual stream."""
     n_head: int = 4
     """Attention heads per block."""
-    n_positions: int = 320
+    n_positions: int = 256
     """Context length in tokens (prompts are cut from the left to fit)."""
     # training
-    steps: int = 1500
-    """Optimiser steps."""
-    batch_size: int = 24
+    steps: int = 400
+    """Optimiser steps (400: about 4 minutes on one busy CPU core)."""
+    batch_size: int = 16
     """Sequences per step."""
-    lr: float = 2e-3
+    lr: float = 3e-3
     """Peak AdamW learning rate (linear warm-up, cosine decay)."""
-    warmup: int = 60
+    warmup: int = 30
     """Warm-up steps."""
     weight_decay: float = 0.01
     """AdamW weight decay."""
     seed: int = 0
     """Seeds the corpus draws, the initialisation and the batch order."""
+    threads: int = 1
+    """torch CPU threads while training: on a shared machine one thread is several times faster
+    than two (OpenMP threads stall when another process holds a core)."""
     progress: bool = True
     """Show a tqdm progress bar."""
 
@@ -118,18 +123,18 @@ _MGSHOPDIAL_INTENTS = {"greeting": "greet", "clarify": "clarify", "recommend": "
 """MG-ShopDial wizard intents that name one of the Mgshop strategies directly."""
 
 
-def mgshopdial_examples(data_dir: str | Path) -> list[Example]:
+def mgshopdial_examples(data_dir: str | Path | None) -> list[Example]:
     """Assistant utterances of MG-ShopDial, each with its dialogue so far and its strategy.
 
     The strategy is the utterance's highest-scored wizard intent mapped to a Mgshop strategy
     (``elicit`` is ``elicit_need`` before the customer disclosed anything, else
     ``elicit_preferences``; a greeting with "bye" is ``end``); other intents are skipped.
+    ``data_dir`` as ``gopo_env.data.locate.locate_dataset`` (``None``: environment, then cache).
     """
-    path = Path(data_dir) / "mgshopdial" / "MGShopDial" / "MGShopDial.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"MG-ShopDial not found at {path}; pass the folder that holds "
-                                "mgshopdial/ (e.g. ../shared/data) or leave data_dir unset")
-    dialogues = json.loads(path.read_text(encoding="utf-8"))
+    from gopo_env.data.locate import locate_dataset
+
+    folder = locate_dataset("mgshopdial", MGSHOPDIAL_FILE, data_dir)
+    dialogues = json.loads((folder / MGSHOPDIAL_FILE).read_text(encoding="utf-8"))
     examples: list[Example] = []
     for dialogue in dialogues:
         history: list[tuple[str, str]] = []
@@ -158,7 +163,14 @@ def mgshopdial_examples(data_dir: str | Path) -> list[Example]:
 def build_corpus(config: TinyConfig) -> list[Example]:
     """Every training example of ``config``, in a fixed order."""
     examples = realizer_examples(config.episodes, config.explore, config.seed)
-    if config.data_dir:
+    if config.data_dir == "auto":
+        from gopo_env.core.errors import DataError
+
+        try:
+            examples += mgshopdial_examples(None)
+        except DataError:
+            pass  # "auto": the data is optional
+    elif config.data_dir:
         examples += mgshopdial_examples(config.data_dir)
     return examples
 
@@ -216,6 +228,21 @@ def train_tiny(out: str | Path, config: TinyConfig | None = None) -> dict[str, A
     tokenizer = train_tokenizer(unique_texts, c.vocab_size, c.n_positions)
     data = encode(tokenizer, examples, c.n_positions)
 
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(c.threads)
+    try:
+        stats = _train_model(c, tokenizer, data, torch, tqdm, GPT2Config, GPT2LMHeadModel)
+    finally:
+        torch.set_num_threads(threads_before)
+    stats.update(examples=len(examples), corpus_seconds=round(corpus_seconds, 2),
+                 seconds=round(time.perf_counter() - started, 2))
+    _save_atomic(Path(out), stats.pop("model"), tokenizer, stats)
+    return stats
+
+
+def _train_model(c: TinyConfig, tokenizer: Any, data: list[tuple[list[int], int]], torch: Any, tqdm: Any,
+                 GPT2Config: Any, GPT2LMHeadModel: Any) -> dict[str, Any]:  # noqa: N803 (classes)
+    """The training loop; returns the statistics with the trained ``model``."""
     torch.manual_seed(c.seed)
     eos = tokenizer.eos_token_id
     model = GPT2LMHeadModel(GPT2Config(
@@ -259,20 +286,14 @@ def train_tiny(out: str | Path, config: TinyConfig | None = None) -> dict[str, A
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         scheduler.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
     bar.close()
 
     tail = losses[-max(1, len(losses) // 10):]
-    stats = {
-        "format": 1, "config": asdict(c), "parameters": params, "examples": len(examples),
-        "tokens": sum(len(ids) for ids, _ in data), "vocab": len(tokenizer),
-        "final_loss": sum(tail) / len(tail), "first_loss": losses[0],
-        "corpus_seconds": round(corpus_seconds, 2),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
-    _save_atomic(Path(out), model, tokenizer, stats)
-    return stats
+    return {"format": 1, "config": asdict(c), "parameters": params,
+            "tokens": sum(len(ids) for ids, _ in data), "vocab": len(tokenizer),
+            "final_loss": sum(tail) / len(tail), "first_loss": losses[0], "model": model}
 
 
 def _save_atomic(out: Path, model: Any, tokenizer: Any, stats: dict[str, Any]) -> None:

@@ -43,6 +43,26 @@ class MgshopParams:
     reveal_on_reject: float = 0.5
     """Chance that a customer rejecting a product says which requirement it breaks."""
 
+    # behaviours fitted to MG-ShopDial (docs/calibration.md); the defaults (0 or 1) switch each
+    # one off and draw no random number, so default episodes stay exactly as they were
+    p_answer_label: float = 0.0
+    """Chance that requirements stated because the assistant asked for them are an *answer*
+    (act ``answer``) rather than a *disclosure*; volunteered facts stay disclosures."""
+    p_ask_recommendation: float = 0.0
+    """Chance that, having stated every requirement, the customer asks what the assistant would
+    recommend (act ``o_question``): a pending need that only showing products serves."""
+    p_clarify: float = 0.0
+    """Chance of asking to clarify a detail of the item just accepted or just discussed (act
+    ``clarify``): a pending question, outside the agenda, that ANSWER or EXPLAIN must serve."""
+    p_thanks: float = 1.0
+    """Chance that a satisfied customer says so (praise, thanks: ``pf``, polarity +1) rather than
+    a neutral "okay" (``interaction``, polarity 0)."""
+    p_taste_reject: float = 0.0
+    """Chance, once per item, of disliking the first product that meets every hard constraint
+    (``nf``, no patience cost) and asking for another; only while another such product exists."""
+    p_chitchat: float = 0.0
+    """Chance of answering the assistant's greeting with small talk (``interaction``)."""
+
     # episode
     max_turns: int = 20
     """Assistant turns before truncation."""
@@ -62,6 +82,12 @@ class MgshopParams:
     p_min_rating: float = 0.3
     """Share of customers with a soft preference for well-rated items."""
 
+    def __post_init__(self) -> None:
+        bad = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+               if f.name.startswith("p_") and not 0.0 <= getattr(self, f.name) <= 1.0]
+        if bad:
+            raise ValueError(f"MgshopParams: {', '.join(bad)}: a probability (p_*) must lie in [0, 1]")
+
     @classmethod
     def load(cls, path: str | Path) -> MgshopParams:
         """Read a parameter file (JSON object of field -> value); unknown keys are an error.
@@ -77,7 +103,10 @@ class MgshopParams:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"{path}: unknown Mgshop parameter(s) {unknown}; known: {sorted(known)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        try:
+            return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}; fix the value in that file") from None
 
     def as_dict(self) -> dict:
         return asdict(self)

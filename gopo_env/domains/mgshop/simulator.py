@@ -6,6 +6,9 @@ counts is what was said: a product must really satisfy the hidden constraints to
 and bought, and no wording ("purchase confirmed") can stand in for that. Eliciting before
 recommending pays; ignoring a question, repeating a move, recommending blindly or closing
 early draws negative feedback and costs patience; at zero patience the customer leaves.
+Behaviours fitted to MG-ShopDial (answering, asking for a recommendation or a clarification,
+neutral acknowledgements, taste rejections, small talk) are ``p_*`` knobs of the parameters,
+off by default.
 """
 
 from __future__ import annotations
@@ -98,10 +101,32 @@ class Customer:
         self.clarified = 0
         self.explained = 0
         self.idle_questions = 0
+        self.detail: str | None = None  # a pending request to clarify this attribute
+        self.detail_eager = False
+        self.details_asked: set[tuple[int, str]] = set()
+        self.wants_recommendation = False
+        self.taste_drawn: set[int] = set()  # items whose one taste draw is spent
 
     # ------------------------------------------------------------------ helpers
     def _pick(self, options: tuple[str, ...]) -> str:
         return options[int(self.rng.random() * len(options))]
+
+    def _chance(self, p: float) -> bool:
+        """True with probability ``p``; draws nothing at 0 or 1, so knobs at their defaults
+        leave every later draw, hence every default transcript, unchanged."""
+        if p <= 0.0:
+            return False
+        return p >= 1.0 or self.rng.random() < p
+
+    def _reply_intent(self) -> str:
+        """Requirements stated because the assistant asked: an answer or a disclosure."""
+        return "answer" if self._chance(self.params.p_answer_label) else "disclose"
+
+    def _satisfied(self, praise: tuple[str, ...], neutral: str) -> tuple[str, int]:
+        """What a satisfied customer says, and its polarity: praise (+1) or a neutral okay (0)."""
+        if self._chance(self.params.p_thanks):
+            return self._pick(praise), 1
+        return neutral, 0
 
     def _achieve(self, name: str, out: list[str]) -> None:
         if name in self.agenda_names and name not in self.achieved:
@@ -132,6 +157,36 @@ class Customer:
     def _question_text(self, j: int) -> str:
         attr = self.scenario.questions[j].attribute
         return self.schema.questions[attr]
+
+    def _detail_options(self) -> tuple[str, ...]:
+        """Attributes of the chosen item the customer may ask to clarify ("is it waterproof,
+        as I asked?" too): not one of its agenda questions, not asked before, known for the item."""
+        product = self.products[self.candidate] if self.candidate is not None else None
+        if product is None:
+            return ()
+        taken = {q.attribute for q in self.scenario.questions if q.item == self.item}
+        return tuple(a for a in self.schema.questions
+                     if a not in taken and (self.item, a) not in self.details_asked
+                     and (product.rating is not None if a == "rating" else a in product.attributes))
+
+    def _clarify_now(self) -> tuple[str, ...]:
+        """What the customer may ask to clarify if it does so now (drawn), else ()."""
+        if self.params.p_clarify <= 0.0:
+            return ()
+        options = self._detail_options()
+        return options if options and self._chance(self.params.p_clarify) else ()
+
+    def _ask_detail(self, prefix: str, polarity: int, achieved: list[str],
+                    disclosed: list[tuple[str, str]], options: tuple[str, ...],
+                    eager: bool) -> CustomerAct:
+        attr = self._pick(options)
+        self.detail = attr
+        self.detail_eager = eager  # whether its own next question follows at once, once served
+        self.details_asked.add((self.item, attr))
+        disclosed.append(("question", attr))
+        q = self.schema.questions[attr]
+        return self._act(f"{prefix} Could you clarify one thing: {q[0].lower()}{q[1:]}", "clarify",
+                         polarity, achieved, disclosed)
 
     def _act(self, text: str, intent: str, polarity: int, achieved: list[str],
              disclosed: list[tuple[str, str]] | None = None, ends: bool = False) -> CustomerAct:
@@ -178,9 +233,19 @@ class Customer:
         if self.pending is not None and s not in (ANSWER, EXPLAIN):
             return self._negative(f"You didn't answer my question. {self._question_text(self.pending)}",
                                   achieved, self.params.negative_cost)
+        if self.detail is not None and s not in (ANSWER, EXPLAIN):
+            return self._negative(f"You didn't answer my question. {self.schema.questions[self.detail]}",
+                                  achieved, self.params.negative_cost)
+        if self.wants_recommendation and s not in (SEARCH, RECOMMEND):
+            return self._negative("You didn't answer my question. What would you recommend?",
+                                  achieved, self.params.negative_cost)
         if s == GREET:
             if was_greeted:
                 return self._negative("We've already said hello.", achieved, self.params.repeat_cost)
+            if self._chance(self.params.p_chitchat):
+                return self._act(self._pick(("Hi! Could you help me with a purchase?",
+                                             "Hello! I hope you're having a good day.")),
+                                 "interaction", 0, achieved)
             return self._act("Hello!", "greeting", 0, achieved)
         if s == ELICIT_NEED:
             return self._on_elicit_need(achieved)
@@ -217,7 +282,7 @@ class Customer:
             more, slot = self._slot_text(*self.untold.pop(0))
             text += " " + more
             disclosed.append(slot)
-        return self._act(text, "disclose", 0, achieved, disclosed)
+        return self._act(text, self._reply_intent(), 0, achieved, disclosed)
 
     def _finish_prefs(self, achieved: list[str], disclosed: list[tuple[str, str]]) -> None:
         if not self.untold and self.rating_told and not self.prefs_done:
@@ -235,7 +300,7 @@ class Customer:
                                   self.params.repeat_cost)
         if not self.untold and self.rating_told:
             self._finish_prefs(achieved, disclosed)
-            return self._act("No particular requirements.", "disclose", 0, achieved, disclosed)
+            return self._told_all("No particular requirements.", achieved, disclosed)
         count = len(self.untold) if self.rng.random() < self.persona.decisiveness else 2
         parts = []
         for _ in range(min(count, len(self.untold))):
@@ -249,7 +314,15 @@ class Customer:
         self._finish_prefs(achieved, disclosed)
         if self.prefs_done:
             parts.append("That's all.")
-        return self._act(" ".join(parts), "disclose", 0, achieved, disclosed)
+            return self._told_all(" ".join(parts), achieved, disclosed)
+        return self._act(" ".join(parts), self._reply_intent(), 0, achieved, disclosed)
+
+    def _told_all(self, text: str, achieved: list[str], disclosed: list[tuple[str, str]]) -> CustomerAct:
+        """The reply that completes the requirements, maybe asking for a recommendation."""
+        if self._chance(self.params.p_ask_recommendation):
+            self.wants_recommendation = True
+            return self._act(f"{text} What would you recommend?", "o_question", 0, achieved, disclosed)
+        return self._act(text, self._reply_intent(), 0, achieved, disclosed)
 
     def _on_clarify(self, achieved: list[str]) -> CustomerAct:
         self.clarified += 1
@@ -271,11 +344,14 @@ class Customer:
         shown = [pid for pid in parsed.products if pid in self.products]
         if not shown:
             return self._negative("Which product do you mean?", achieved, self.params.negative_cost)
+        self.wants_recommendation = False  # products were shown: the request is served
         need = self._need()
         if self.candidate is not None and self.candidate in shown:
             self.patience -= self.params.mild_cost
             return self._act("Yes, I already like that one.", "interaction", 0, achieved)
-        fitting = [pid for pid in shown if need.violation(self.products[pid]) is None]
+        # (a product rejected on taste stays rejected)
+        fitting = [pid for pid in shown
+                   if pid not in self.rejected and need.violation(self.products[pid]) is None]
         if not fitting:
             if len(shown) == 1 and shown[0] in self.rejected:
                 return self._negative("You already suggested that one, and it doesn't work for me.",
@@ -290,6 +366,10 @@ class Customer:
         fitting.sort(key=lambda pid: (stars(self.products[pid]) < floor, -stars(self.products[pid])))
         pid = fitting[0]
         product = self.products[pid]
+        if self._dislikes(pid):
+            self.rejected.append(pid)
+            return self._act(f"Hmm, the {product.name} has what I asked for, but I don't really like "
+                             "it. Do you have anything else?", "nf", -1, achieved, [("reject", pid)])
         self.candidate = pid
         self._achieve(f"recommend:{self.item}", achieved)
         disclosed = [("accept", pid)]
@@ -297,20 +377,43 @@ class Customer:
             need.max_price is not None and product.price > 0.8 * need.max_price
             and self.rng.random() < self.persona.price_sensitivity
         )
-        polarity = 0 if lukewarm else 1
         ref = f"the {product.name}" if len(shown) > 1 else "it"
-        base = f"Okay, I could take {ref}." if lukewarm else self._pick(
-            (f"That sounds great, I like {ref}.", f"Oh nice, {ref} looks good.",
-             f"Perfect, {ref} is what I want."))
+        if lukewarm:
+            base, polarity = f"Okay, I could take {ref}.", 0
+        else:
+            base, polarity = self._satisfied(
+                (f"That sounds great, I like {ref}.", f"Oh nice, {ref} looks good.",
+                 f"Perfect, {ref} is what I want."), f"Okay, {ref} works for me.")
+        return self._follow_up(base, polarity, achieved, disclosed, eager=False, joined=False)
+
+    def _follow_up(self, text: str, polarity: int, achieved: list[str],
+                   disclosed: list[tuple[str, str]], *, eager: bool, joined: bool) -> CustomerAct:
+        """What follows a served need (an accepted item, an answered question or clarification):
+        maybe a clarification, else maybe the customer's next question (at once when ``eager``,
+        else by curiosity), else ``text`` alone, an acknowledgement."""
+        if options := self._clarify_now():
+            return self._ask_detail(text, polarity, achieved, disclosed, options, eager)
         open_q = self._open_questions()
-        if open_q and self.rng.random() < self.persona.curiosity:
-            self.pending = open_q[0]
-            self.asked[open_q[0]] = True
-            attr = self.scenario.questions[open_q[0]].attribute
-            disclosed.append(("question", attr))
-            return self._act(f"{base} {self._question_text(open_q[0])}", "o_question", polarity,
-                             achieved, disclosed)
-        return self._act(base, "pf" if polarity > 0 else "interaction", polarity, achieved, disclosed)
+        if open_q and (eager or self.rng.random() < self.persona.curiosity):
+            j = open_q[0]
+            self.pending = j
+            self.asked[j] = True
+            disclosed.append(("question", self.scenario.questions[j].attribute))
+            q = self._question_text(j)
+            return self._act(f"{text} And {q.lower()}" if joined else f"{text} {q}", "o_question",
+                             polarity, achieved, disclosed)
+        return self._act(text, "pf" if polarity > 0 else "interaction", polarity, achieved, disclosed)
+
+    def _dislikes(self, pid: str) -> bool:
+        """The one taste draw of the current item, made on the first product that meets every
+        hard constraint; never when it is the last such product not yet rejected."""
+        if self.item in self.taste_drawn:
+            return False
+        self.taste_drawn.add(self.item)
+        need = self._need()
+        others = any(p.id != pid and p.id not in self.rejected and need.violation(p) is None
+                     for p in self.products.values())
+        return others and self._chance(self.params.p_taste_reject)
 
     def _reject_reason(self, product: Product, achieved: list[str],
                        disclosed: list[tuple[str, str]]) -> str:
@@ -336,6 +439,8 @@ class Customer:
         if wrong:
             return self._negative("That's not what the product page says.", achieved,
                                   self.params.negative_cost)
+        if self.detail is not None:
+            return self._on_detail_answer(self.detail, facts, achieved)
         if self.pending is not None:
             q = self.scenario.questions[self.pending]
             target = self.candidate
@@ -344,18 +449,13 @@ class Customer:
                 self._achieve(f"qa:{self.pending}", achieved)
                 self.pending = None
                 disclosed = [("answered", q.attribute)]
-                thanks = self._pick(("Great, thanks!", "Good to know, thank you.",
-                                     "Perfect, that answers it."))
-                more = self._open_questions()
-                if more:  # a customer with several questions asks the next one straight away
-                    self.pending = more[0]
-                    self.asked[more[0]] = True
-                    disclosed.append(("question", self.scenario.questions[more[0]].attribute))
-                    return self._act(f"{thanks} And {self._question_text(more[0]).lower()}",
-                                     "o_question", 1, achieved, disclosed)
-                self.no_more_questions = True
-                disclosed.append(("no_questions", "1"))
-                return self._act(thanks, "pf", 1, achieved, disclosed)
+                thanks, polarity = self._satisfied(
+                    ("Great, thanks!", "Good to know, thank you.", "Perfect, that answers it."), "Okay.")
+                if not self._open_questions():
+                    self.no_more_questions = True
+                    disclosed.append(("no_questions", "1"))
+                # a customer with several questions asks the next one straight away
+                return self._follow_up(thanks, polarity, achieved, disclosed, eager=True, joined=True)
             return self._negative(f"That doesn't answer my question. {self._question_text(self.pending)}",
                                   achieved, self.params.negative_cost)
         if s == ANSWER:
@@ -365,6 +465,19 @@ class Customer:
         if self.explained > 2:
             self.patience -= self.params.mild_cost
         return self._act("I see.", "interaction", 0, achieved)
+
+    def _on_detail_answer(self, attr: str, facts: tuple[tuple[str, str, str], ...],
+                          achieved: list[str]) -> CustomerAct:
+        """The reply to a response while a clarification of ``attr`` is pending: served if it
+        states that attribute of the chosen item; then, maybe, the customer's own next question."""
+        if not any(pid == self.candidate and a == attr for pid, a, _ in facts):
+            return self._negative(f"That doesn't answer my question. {self.schema.questions[attr]}",
+                                  achieved, self.params.negative_cost)
+        self.detail = None
+        disclosed = [("answered", attr)]
+        thanks, polarity = self._satisfied(("Thanks, that helps.", "Good to know, thanks."),
+                                           "Okay, I see.")
+        return self._follow_up(thanks, polarity, achieved, disclosed, eager=self.detail_eager, joined=True)
 
     def _on_open_question(self, achieved: list[str]) -> CustomerAct:
         open_q = self._open_questions()

@@ -17,8 +17,16 @@ INTENTS: tuple[str, ...] = (
     "greeting", "disclose", "confirm", "o_question", "pf", "nf", "interaction", "buy",
     "goodbye", "leave",
 )
-"""Customer acts (a mapping to MG-ShopDial's client intents is part of calibration)."""
-INTENT_ID = {name: i for i, name in enumerate(INTENTS)}
+"""Customer intents as the observation shows them (a mapping to MG-ShopDial's client intents
+is part of calibration)."""
+ACT_ALIASES: dict[str, str] = {"answer": "confirm", "clarify": "o_question"}
+"""Acts the observation shows as another intent, so that the feature layout stays fixed: stating
+requirements in answer to the assistant's question replies like a confirmation; asking to clarify
+a detail is a question (the pending question is visible as one)."""
+ACTS: tuple[str, ...] = INTENTS + tuple(ACT_ALIASES)
+"""Every customer act the simulator can produce."""
+INTENT_ID = {name: i for i, name in enumerate(INTENTS)} | {
+    act: INTENTS.index(shown) for act, shown in ACT_ALIASES.items()}
 
 
 @dataclass

@@ -62,7 +62,12 @@ def sop_allows(state: Any, turn: int) -> tuple[bool, ...]:
 
 
 def sop_next(state: Any, turn: int) -> int:
-    """The move the SOP prescribes next, from the public state only (the scripted expert)."""
+    """The move the SOP prescribes next, from the public state only (the scripted expert).
+
+    The customer's requests need no rule of their own: a request to clarify a detail is a
+    pending question (ANSWER), and one for a recommendation (or a taste rejection) leaves the
+    requirements told and no item chosen, where the next move is RECOMMEND.
+    """
     st = _view(state)
     if st.pending_question is not None:
         return ANSWER

@@ -5,8 +5,10 @@ assistant's moves as strategies, the customer's turns as MG-ShopDial intent mass
 scenario's type, constraint level and goals), using the tables of :mod:`.intents`; every
 statistic is then computed by one function, :func:`statistics`, on either side.
 
-The fit (:func:`fit`) sets each scenario-mix parameter by a direct estimator on the real
-dialogues and the persona ranges by a small seeded grid search over simulated statistics;
+The fit (:func:`fit`) sets each scenario-mix parameter and each behaviour probability
+(``p_answer_label``, ``p_ask_recommendation``, ``p_clarify``, ``p_thanks``, ``p_taste_reject``,
+``p_chitchat``) by a direct estimator on the real dialogues, and the persona ranges by a small
+seeded grid search over simulated statistics;
 :func:`write_params` writes the result atomically with a ``_meta`` header. :func:`compare`
 and :func:`format_report` give the fidelity table (Jensen-Shannon divergence, base 2, for
 distributions; relative error for means) and :func:`plot_intents` the intent plot.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -70,6 +73,10 @@ class DialogueRecord:
     """The assistant's turns as strategy names (None: a real filler turn with no strategy)."""
     customer: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
     """Customer turns: (the preceding assistant move, MG-ShopDial intent mass summing to 1)."""
+    second_recommend: bool | None = None
+    """The assistant needed a second recommendation: real, its checklist says so
+    ("second-recommend"); simulated, it presented products more often than there are items to
+    buy. None: not known (a dialogue without a checklist)."""
 
 
 def _primary_goal(utterances: Iterable[Any]) -> str:
@@ -97,8 +104,10 @@ def real_record(dialogue: Any) -> DialogueRecord:
         mass = turn.intent_mass()
         if mass:  # a run of unannotated utterances carries no intent
             customer.append((prev, tuple(sorted(mass.items()))))
+    checklist = getattr(dialogue, "assistant_checklist", None)
     return DialogueRecord(dialogue.type, dialogue.constraint, _primary_goal(dialogue.utterances),
-                          any(u.goal == "qa" for u in dialogue.utterances), tuple(moves), tuple(customer))
+                          any(u.goal == "qa" for u in dialogue.utterances), tuple(moves), tuple(customer),
+                          None if checklist is None else "second-recommend" in checklist)
 
 
 def sim_record(scenario: Any, transcript: Sequence[Any]) -> DialogueRecord:
@@ -112,8 +121,10 @@ def sim_record(scenario: Any, transcript: Sequence[Any]) -> DialogueRecord:
             prev = STRATEGIES[rec.strategy]
             moves.append(prev)
         customer.append((prev, ((ACT_TO_CLIENT[rec.intent], 1.0),)))
+    presentations = sum(m in ("search", "recommend") for m in moves)
     return DialogueRecord(scenario.complexity, scenario.constraint_level, scenario.goal,
-                          bool(scenario.questions), tuple(moves), tuple(customer))
+                          bool(scenario.questions), tuple(moves), tuple(customer),
+                          presentations > len(scenario.items))
 
 
 def simulate(params: MgshopParams, episodes: int, seed: int = 0,
@@ -178,6 +189,8 @@ class Statistics:
     qa_share: float
     complex_share: float
     constraint_levels: dict[str, float]
+    second_recommend: float | None = None
+    """Share of dialogues with a second recommendation (of those where it is known; None: none)."""
 
 
 def statistics(records: Sequence[DialogueRecord]) -> Statistics:
@@ -202,6 +215,7 @@ def statistics(records: Sequence[DialogueRecord]) -> Statistics:
                 moves[m] = moves.get(m, 0.0) + 1.0
     total = sum(intents.values())
     qa = [d for d, r in zip(per_dialogue, records) if r.has_qa]
+    second = [r.second_recommend for r in records if r.second_recommend is not None]
     return Statistics(
         n_dialogues=len(records),
         turns_by_type={t: _mean([sum(m is not None for m in r.moves) for r in records if r.type == t])
@@ -218,6 +232,7 @@ def statistics(records: Sequence[DialogueRecord]) -> Statistics:
         qa_share=_mean([r.has_qa for r in records]),
         complex_share=_mean([r.type == "complex" for r in records]),
         constraint_levels=_normalise({lv: sum(r.constraint == lv for r in records) for lv in LEVELS}, LEVELS),
+        second_recommend=_mean(second) if second else None,
     )
 
 
@@ -282,6 +297,9 @@ def compare(real: Statistics, sim: Statistics) -> list[Row]:
                     js_divergence(real.constraint_levels, sim.constraint_levels)))
     rows.append(Row("assistant strategies (policy)", "js", real.assistant_moves, sim.assistant_moves,
                     js_divergence(real.assistant_moves, sim.assistant_moves), judged=False))
+    if real.second_recommend is not None and sim.second_recommend is not None:
+        rows.append(Row("second recommendation", "rel", real.second_recommend, sim.second_recommend,
+                        relative_error(real.second_recommend, sim.second_recommend), judged=False))
     return rows
 
 
@@ -368,10 +386,56 @@ def _round(x: float) -> float:
     return round(x, 4)
 
 
+ELICIT_MOVES = ("elicit_need", "elicit_preferences")
+"""Assistant moves asking for the customer's requirements."""
+PRODUCT_MOVES = ("search", "recommend", "explain", "answer")
+"""Assistant moves presenting or discussing products."""
+ACKNOWLEDGEMENTS = ("pf", "interaction", "answer")
+"""What a customer's turn is when it only acknowledges the assistant ("great, thanks", "okay")."""
+
+
+def share_after(real: Statistics, moves: Sequence[str], part: Sequence[str],
+                whole: Sequence[str]) -> float | None:
+    """Among customer turns right after one of ``moves``: intent mass in ``part`` / mass in
+    ``whole`` (each move's turns pooled by their weight); None if there is no such mass."""
+    num = den = 0.0
+    for move in moves:
+        weight, dist = real.conditional.get(move, (0.0, {}))
+        num += weight * sum(dist.get(k, 0.0) for k in part)
+        den += weight * sum(dist.get(k, 0.0) for k in whole)
+    return num / den if den > 0 else None
+
+
+def per_item_rate(share: float, complex_share: float) -> float:
+    """The per-item chance p that gives ``share`` of dialogues at least one event when a share
+    ``complex_share`` of them have two items: solves (1 - c)·p + c·(1 - (1 - p)²) = share."""
+    c, s = complex_share, min(max(share, 0.0), 1.0)
+    if c <= 0:
+        return s
+    return ((1 + c) - math.sqrt((1 + c) ** 2 - 4 * c * s)) / (2 * c)
+
+
 def direct_estimates(real: Statistics, base: MgshopParams) -> MgshopParams:
-    """The scenario mix read straight off the real dialogues (shares and means)."""
+    """The scenario mix and the behaviour probabilities read straight off the real dialogues.
+
+    A behaviour whose conditioning turns do not occur in the data keeps its ``base`` value.
+    """
     mean_q = real.questions_qa
     hi = max(1, min(4, round(2 * mean_q - 1)))  # uniform integers on [1, hi] have mean (1 + hi) / 2
+    shares = {
+        # replies to an elicitation: answers among answers and disclosures
+        "p_answer_label": share_after(real, ELICIT_MOVES, ("answer",), ("answer", "disclose")),
+        # replies to an elicitation that ask something back ("what would you recommend?")
+        "p_ask_recommendation": share_after(real, ELICIT_MOVES, ("o_question", "recommend"), MG_INTENTS),
+        # turns after a product move that ask to clarify
+        "p_clarify": share_after(real, PRODUCT_MOVES, ("clarify",), MG_INTENTS),
+        # acknowledgements after a product move that are positive feedback
+        "p_thanks": share_after(real, PRODUCT_MOVES, ("pf",), ACKNOWLEDGEMENTS),
+        # replies to the greeting that are small talk rather than a greeting
+        "p_chitchat": share_after(real, ("greet",), ("interaction",), ("interaction", "greeting")),
+    }
+    if real.second_recommend is not None:
+        shares["p_taste_reject"] = per_item_rate(real.second_recommend, real.complex_share)
     return replace(
         base,
         p_complex=_round(real.complex_share),
@@ -379,6 +443,7 @@ def direct_estimates(real: Statistics, base: MgshopParams) -> MgshopParams:
         p_search=_round(real.search_share),
         p_qa=_round(real.qa_share),
         questions_per_qa=(1, hi),
+        **{k: _round(v) for k, v in shares.items() if v is not None},
     )
 
 

@@ -3,7 +3,7 @@
 MG-ShopDial annotates every utterance with one or more of 12 intents (the same labels for
 both participants) and the number of annotators (out of 5) who chose each. The simulator
 speaks in strategies (assistant, :data:`~gopo_env.domains.mgshop.strategies.STRATEGIES`) and
-customer acts (:data:`~gopo_env.domains.mgshop.state.INTENTS`). Calibration, the fidelity
+customer acts (:data:`~gopo_env.domains.mgshop.state.ACTS`). Calibration, the fidelity
 report and behaviour cloning on real assistant moves all go through the tables here, so that
 "the same statistic" means the same thing on real and simulated dialogues.
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from gopo_env.domains.mgshop.state import INTENTS as ACTS
+from gopo_env.domains.mgshop.state import ACTS
 from gopo_env.domains.mgshop.strategies import (
     ANSWER,
     CLARIFY,
@@ -94,7 +94,9 @@ ACT_TO_CLIENT: Mapping[str, str] = MappingProxyType({
     "greeting": "greeting",
     "disclose": "disclose",
     "confirm": "answer",       # "Yes, exactly." in reply to clarify
-    "o_question": "o_question",
+    "answer": "answer",        # requirements stated in reply to an elicitation (p_answer_label)
+    "clarify": "clarify",      # "Could you clarify one thing: what color is it?" (p_clarify)
+    "o_question": "o_question",  # also "What would you recommend?" (p_ask_recommendation)
     "pf": "pf",
     "nf": "nf",
     "interaction": "interaction",
@@ -109,13 +111,13 @@ CLIENT_TO_ACT: Mapping[str, str | None] = MappingProxyType({
     "disclose": "disclose",
     "elicit": "disclose",      # customers' "elicit" utterances state requirements ("my budget is ...")
     "explain": "disclose",     # "they are for men actually", "so I need more battery life"
-    "answer": "confirm",
+    "answer": "answer",        # replies to the assistant's questions ("confirm" counts as answer too)
     "o_question": "o_question",
     "pf": "pf",
     "nf": "nf",
     "interaction": "interaction",
-    "clarify": None,           # customer asks the assistant to clarify: no simulated act
-    "recommend": None,         # customer asks for a recommendation: no simulated act
+    "clarify": "clarify",      # "how much is it?", "do you have it in other colours?"
+    "recommend": "o_question",  # "can you recommend me something?": the simulator asks it as a question
     "other": None,
 })
 """Which simulated act a real client intent corresponds to (None: the simulator has none)."""

@@ -193,7 +193,10 @@ def _field(parts: list[Any], data: Any) -> str:
                 out += f" (utterance_id {node[p]['utterance_id']})"
         else:
             out += f".{p}" if out else str(p)
-        node = node[p] if isinstance(node, (list, dict)) else None
+        try:
+            node = node[p]
+        except (KeyError, IndexError, TypeError):  # the missing field itself
+            node = None
     return out
 
 
