@@ -66,7 +66,8 @@ class LLMMonolithicAgent:
         if self.dialogue is not None and self.dialogue.episode is not None:
             return self.dialogue.episode.context()
         raise RuntimeError("LLMMonolithicAgent: info has no 'context' (the catalogue facts); run it on "
-                           "GOPO-Mgshop-Text-v0, whose info carries them, or call attach(env.unwrapped.dialogue)")
+                           "GOPO-Mgshop-Text-v0, whose info carries them, or call "
+                           "attach(env.unwrapped.dialogue)")
 
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
         if role != "service":

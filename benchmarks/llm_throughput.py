@@ -80,7 +80,8 @@ def check_cost(backend, episodes: int, max_new_tokens: int) -> tuple[list[float]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="checkpoint dir (default: the tiny model cache)")
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--max-new-tokens", type=int, default=48)
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     checks, gens = check_cost(backend, args.episodes, args.max_new_tokens)
     med_check, med_gen = statistics.median(checks), statistics.median(gens)
     print(f"alignment check (cold parse + strategy + facts + item), {len(checks)} responses: median "
-          f"{med_check * 1e6:.0f} µs, mean {statistics.fmean(checks) * 1e6:.0f} µs; one unbatched generation: "
+          f"{med_check * 1e6:.0f} µs, mean {statistics.fmean(checks) * 1e6:.0f} µs; one unbatched "
+          "generation: "
           f"median {med_gen * 1e3:.1f} ms; check / generation = {med_check / med_gen:.4f}")
     return 0
 

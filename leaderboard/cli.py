@@ -335,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     tt.add_argument("--out", default=None, metavar="DIR",
                     help="checkpoint directory (default: $XDG_CACHE_HOME/gopo-bench/tiny-lm)")
     tt.add_argument("--steps", type=int, default=400, help="optimiser steps (default: %(default)s)")
-    tt.add_argument("--episodes", type=int, default=420, help="train dialogues in the corpus (default: %(default)s)")
+    tt.add_argument("--episodes", type=int, default=420,
+                    help="train dialogues in the corpus (default: %(default)s)")
     tt.add_argument("--data-dir", default="auto", metavar="PATH",
                     help="MG-ShopDial for extra assistant utterances; 'auto' (default): if found; '' : none")
     tt.add_argument("--seed", type=int, default=0)

@@ -49,7 +49,8 @@ def test_the_prompt_carries_the_hidden_act_and_the_seed_comes_from_the_surface_s
     first = stub.calls[0]["prompts"][0]
     assert "Act: greeting" in first and f"Meaning: {template.transcript[0].customer}" in first
     assert [t.customer for t in d.transcript] == [f"words {c['seed']}" for c in stub.calls]
-    assert play(LLMCustomer(backend=StubBackend(lambda p, i, s: f"words {s}"))).render_text() == d.render_text()
+    again = play(LLMCustomer(backend=StubBackend(lambda p, i, s: f"words {s}")))
+    assert again.render_text() == d.render_text()
 
 
 def test_empty_generations_fall_back_to_the_template_words():

@@ -28,7 +28,8 @@ def test_the_corpus_covers_every_strategy_the_monolithic_and_the_customer_prompt
 def test_mgshopdial_assistant_utterances_join_the_corpus(mgshopdial_dir):
     examples = mgshopdial_examples(mgshopdial_dir)
     assert len(examples) > 100
-    assert {p.rsplit("Strategy: ", 1)[1].split(" ")[0] for p, _ in examples} >= {"greet", "recommend", "answer"}
+    strategies = {p.rsplit("Strategy: ", 1)[1].split(" ")[0] for p, _ in examples}
+    assert strategies >= {"greet", "recommend", "answer"}
 
 
 def test_a_missing_data_dir_is_an_error_naming_it(tmp_path):
@@ -44,9 +45,11 @@ def test_cli_trains_into_the_default_cache_and_replaces_atomically(tmp_path, mon
     assert out == tmp_path / "gopo-bench" / "tiny-lm"
     out.mkdir(parents=True)
     (out / "stale").write_text("old model")
-    assert main(["llm", "train-tiny", "--steps", "2", "--episodes", "2", "--data-dir", "", "--no-progress"]) == 0
+    argv = ["llm", "train-tiny", "--steps", "2", "--episodes", "2", "--data-dir", "", "--no-progress"]
+    assert main(argv) == 0
     assert "saved to" in capsys.readouterr().out
-    assert {"config.json", "model.safetensors", "tokenizer.json", "gopo_tiny.json"} <= {p.name for p in out.iterdir()}
+    files = {p.name for p in out.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "gopo_tiny.json"} <= files
     assert not (out / "stale").exists()
     assert [p.name for p in out.parent.iterdir()] == ["tiny-lm"]  # no staging leftovers
     meta = json.loads((out / "gopo_tiny.json").read_text())
@@ -60,7 +63,8 @@ def test_same_seed_same_weights(tmp_path):
     train_tiny(tmp_path / "c", TinyConfig(**{**small, "seed": 1}))
     weights = [(tmp_path / x / "model.safetensors").read_bytes() for x in "abc"]
     assert weights[0] == weights[1] and weights[0] != weights[2]
-    assert (tmp_path / "a" / "tokenizer.json").read_bytes() == (tmp_path / "b" / "tokenizer.json").read_bytes()
+    tokenizers = [(tmp_path / x / "tokenizer.json").read_bytes() for x in "ab"]
+    assert tokenizers[0] == tokenizers[1]
 
 
 def test_bad_budgets_are_refused(tmp_path):

@@ -128,7 +128,7 @@ def _sop_episodes(params, n=None):
 
 
 def _turns_after(episodes, strategy):
-    """(assistant turn record answered, the customer's reply) pairs after ``strategy``."""
+    """Turn records whose assistant move is ``strategy`` (each holds the customer's reply)."""
     return [rec for transcript, _, _ in episodes for rec in transcript[1:] if rec.strategy == ID[strategy]]
 
 

@@ -228,8 +228,8 @@ class TransformersBackend:
             with torch.random.fork_rng(devices=devices), torch.inference_mode():
                 if seed is not None:  # one stream per (seed, chunk): reproducible, global RNG untouched
                     torch.manual_seed(seed * 1_000_003 + start)
-                out = self.model.generate(**enc, max_new_tokens=max_new_tokens, pad_token_id=self.tokenizer.pad_token_id,
-                                          eos_token_id=eos, **sampling)
+                out = self.model.generate(**enc, max_new_tokens=max_new_tokens, eos_token_id=eos,
+                                          pad_token_id=self.tokenizer.pad_token_id, **sampling)
             generated = out[:, enc["input_ids"].shape[1]:].tolist()
             for row in generated:
                 n = row.index(eos) + 1 if eos in row else len(row)
@@ -264,7 +264,8 @@ class OpenAIChatBackend:
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r} "
                              "(e.g. http://127.0.0.1:8000/v1 for a local vLLM server)")
         if not model:
-            raise ValueError("model must name the model the server serves (e.g. the name given to `vllm serve`)")
+            raise ValueError("model must name the model the server serves (e.g. the name given to "
+                             "`vllm serve`)")
         if timeout <= 0 or max_retries < 0 or concurrency < 1:
             raise ValueError(f"need timeout > 0, max_retries >= 0, concurrency >= 1; got {timeout}, "
                              f"{max_retries}, {concurrency}")

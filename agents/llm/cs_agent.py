@@ -6,9 +6,10 @@ same check as :class:`agents.cs_agent.CSAgent`: the parser must recover the chos
 every stated price, rating or attribute must match the catalogue (GRE's alignment and
 faithfulness); and where the realizer's response names a catalogue item, the candidate must
 name one too (an invented product has no facts to contradict, so it would pass the fact check
-vacuously while giving the customer nothing to buy). The first attempt is greedy; each regeneration samples ``candidates`` texts in
-one batched call; when every attempt fails, the domain's realizer writes the response, and
-:attr:`LLMCSAgent.counts` records it, so the share of LLM text is always known.
+vacuously while giving the customer nothing to buy). The first attempt is greedy; each
+regeneration samples ``candidates`` texts in one batched call; when every attempt fails, the
+domain's realizer writes the response, and :attr:`LLMCSAgent.counts` records it, so the share
+of LLM text is always known.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from agents.cs_agent import CSAgent, WriteReport
 from agents.llm.backends import Backend, make_backend
 from agents.llm.prompts import Turn, history_from_records, service_prompt
 from gopo_env.core.domain import DomainEpisode
-
 
 NO_ITEM = "the text names no catalogue item"
 
@@ -91,8 +90,8 @@ class LLMCSAgent(CSAgent):
     def write(self, episode: DomainEpisode, strategy: int, history: list[Turn] | None = None) -> WriteReport:
         """The response for ``strategy``: a checked LLM text, else the realizer's (counted)."""
         if self.strategies is None:
-            raise RuntimeError("LLMCSAgent.write: strategy names unknown; call attach(env.unwrapped.dialogue) "
-                               "or pass strategies=... to the constructor")
+            raise RuntimeError("LLMCSAgent.write: strategy names unknown; call "
+                               "attach(env.unwrapped.dialogue) or pass strategies=... to the constructor")
         name = self.strategies[strategy]
         history = self._history(episode) if history is None else history
         context = episode.context()

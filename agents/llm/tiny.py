@@ -14,6 +14,7 @@ the same weights.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -166,10 +167,8 @@ def build_corpus(config: TinyConfig) -> list[Example]:
     if config.data_dir == "auto":
         from gopo_env.core.errors import DataError
 
-        try:
+        with contextlib.suppress(DataError):  # "auto": the data is optional
             examples += mgshopdial_examples(None)
-        except DataError:
-            pass  # "auto": the data is optional
     elif config.data_dir:
         examples += mgshopdial_examples(config.data_dir)
     return examples

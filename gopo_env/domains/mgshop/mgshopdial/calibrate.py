@@ -571,7 +571,8 @@ def run_calibrate(data_dir: str | Path | None = None, *, out: str | Path | None 
 
 
 __all__ = [
-    "CALIBRATED_PATH", "DialogueRecord", "Row", "Statistics", "calibrate_mgshop", "compare", "fit",
-    "format_report", "js_divergence", "plot_intents", "real_record", "run_calibrate",
-    "relative_error", "sim_record", "simulate", "statistics", "verdict", "write_params",
+    "CALIBRATED_PATH", "DialogueRecord", "Row", "Statistics", "calibrate_mgshop", "compare",
+    "direct_estimates", "fit", "format_report", "js_divergence", "per_item_rate", "plot_intents",
+    "real_record", "run_calibrate", "relative_error", "share_after", "sim_record", "simulate",
+    "statistics", "verdict", "write_params",
 ]
