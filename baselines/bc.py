@@ -1,10 +1,12 @@
 """Behaviour cloning: a small MLP imitates reference strategy sequences.
 
 The references are the scripted SOP expert's moves (``dialogue.builtin_strategy()``) on the train
-split, recorded as (features, SOP mask, strategy). MG-ShopDial's own assistant moves are not
-used yet: the mapping of its assistant intents to this strategy set is not built (SPEC §3
-calibration), so the real-data references are future work. Order: hyper-parameters, model,
-rollout (collect demonstrations), update (masked cross-entropy), acting.
+split, recorded as (features, SOP mask, strategy), and, with ``real_data`` set, the assistant
+moves of MG-ShopDial's train dialogues: each real dialogue's assistant turns are mapped to
+strategies (``mgshopdial.intents.assistant_strategy_sequence``) and replayed on its real
+scenario (``source="mgshopdial"``); a move the SOP mask forbids at that point is skipped and
+counted, the others are recorded with the state the simulator reached. Order:
+hyper-parameters, model, rollout (collect demonstrations), update (masked cross-entropy), acting.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ class BCConfig:
     """Show a tqdm progress bar while collecting and fitting."""
     torch_threads: int = 1
     """CPU threads for torch (one is fastest and reproducible for this size)."""
+    sources: str = "sop"
+    """Demonstrations: ``"sop"`` (scripted expert), ``"real"`` (MG-ShopDial assistant moves,
+    replayed once each) or ``"sop+real"`` (real moves first, the SOP fills the budget)."""
+    real_data: str | None = None
+    """MG-ShopDial directory for the real moves (None: ``$GOPO_DATA_DIR/mgshopdial`` or the cache)."""
+
+    def __post_init__(self) -> None:
+        if self.sources not in ("sop", "real", "sop+real"):
+            raise ValueError(f"sources must be 'sop', 'real' or 'sop+real', got {self.sources!r}")
 
 
 class Policy(nn.Module):
@@ -66,11 +77,49 @@ class BCAgent:
         one point (after fitting) when ``eval_episodes`` > 0, for the headline benchmark's plots."""
 
     # ------------------------------------------------------------------ rollout: demonstrations
+    def real_demonstrations(self, env_id: str, budget: int) -> tuple[list, list, list, dict[str, int]]:
+        """Replay MG-ShopDial's train dialogues' assistant moves (at most ``budget`` steps)."""
+        from gopo_env.domains.mgshop.mgshopdial.intents import assistant_strategy_sequence
+        from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
+
+        data = load_mgshopdial(self.config.real_data)
+        env = gym.make(env_id, split="train", source="mgshopdial", data_dir=str(data.root))
+        dialogue = env.unwrapped.dialogue
+        train_ids = set(env.unwrapped.scenario_ids("train"))
+        feats, masks, labels = [], [], []
+        counts = {"real_dialogues": 0, "real_moves": 0, "real_skipped": 0}
+        for real in data.dialogues:
+            sid = f"mgshopdial-train-{real.id}"
+            if sid not in train_ids or len(labels) >= budget:
+                continue
+            counts["real_dialogues"] += 1
+            obs, _ = env.reset(seed=0, options={"scenario_id": sid})
+            for move in assistant_strategy_sequence(real):
+                if dialogue.done or len(labels) >= budget:
+                    break
+                if not obs["action_mask"][move]:
+                    counts["real_skipped"] += 1
+                    continue
+                feats.append(obs["features"])
+                masks.append(obs["action_mask"].astype(bool))
+                labels.append(move)
+                obs, *_ = env.step(move)
+        env.close()
+        counts["real_moves"] = len(labels)
+        return feats, masks, labels, counts
+
     def demonstrations(self, env_id: str, budget: int, seed: int) -> tuple[np.ndarray, ...]:
-        """``budget`` steps of the SOP expert on the train split: features, masks, strategies."""
+        """``budget`` steps of demonstrations on the train split: features, masks, strategies."""
+        feats, masks, labels = [], [], []
+        self.demo_counts: dict[str, int] = {}
+        if "real" in self.config.sources:
+            feats, masks, labels, self.demo_counts = self.real_demonstrations(env_id, budget)
+            if self.config.sources == "real":
+                if not labels:
+                    raise ValueError("no MG-ShopDial move could be replayed: check real_data")
+                return np.stack(feats), np.stack(masks), np.asarray(labels, dtype=np.int64)
         env = gym.make(env_id, split="train")
         dialogue = env.unwrapped.dialogue
-        feats, masks, labels = [], [], []
         bar = tqdm(total=budget, desc="bc demos", unit="step", disable=not self.config.progress_bar)
         obs, _ = env.reset(seed=seed)
         while len(labels) < budget:
@@ -109,7 +158,7 @@ class BCAgent:
         with torch.no_grad():
             accuracy = float((self.policy(x, m).argmax(1) == y).float().mean())
         stats: dict[str, Any] = {"env_steps": int(len(y)), "final_loss": loss.item(),
-                                 "train_accuracy": accuracy,
+                                 "train_accuracy": accuracy, **self.demo_counts,
                                  "wall_seconds": time.perf_counter() - start}
         self.curve = []
         if c.eval_episodes:
