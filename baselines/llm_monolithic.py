@@ -65,9 +65,9 @@ class LLMMonolithicAgent:
             return info["context"]
         if self.dialogue is not None and self.dialogue.episode is not None:
             return self.dialogue.episode.context()
-        raise RuntimeError("LLMMonolithicAgent: info has no 'context' (the catalogue facts); run it on "
-                           "GOPO-Mgshop-Text-v0, whose info carries them, or call "
-                           "attach(env.unwrapped.dialogue)")
+        raise RuntimeError("LLMMonolithicAgent: info has no 'context' (the catalogue facts); the "
+                           "Gymnasium view GOPO-Mgshop-Text-v0 puts it in info, other loops must call "
+                           "attach(dialogue) first (env.unwrapped.dialogue)")
 
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
         if role != "service":

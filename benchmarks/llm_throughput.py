@@ -50,7 +50,7 @@ def check_cost(backend, episodes: int, max_new_tokens: int) -> tuple[list[float]
     import gymnasium as gym
 
     import gopo_env  # noqa: F401
-    from agents.llm.cs_agent import NO_ITEM, LLMCSAgent
+    from agents.llm.cs_agent import LLMCSAgent, item_ids
     from agents.llm.prompts import history_from_records, service_prompt
 
     env = gym.make("GOPO-Mgshop-v0", split="test")
@@ -62,16 +62,16 @@ def check_cost(backend, episodes: int, max_new_tokens: int) -> tuple[list[float]
         while not d.done:
             s = d.builtin_strategy()
             d.choose(s)
-            prompt = service_prompt(history_from_records(d.transcript), d.episode.context(),
-                                    d.domain.strategies[s])
+            context = d.episode.context()
+            given = item_ids(context)
+            prompt = service_prompt(history_from_records(d.transcript), context, d.domain.strategies[s])
             t0 = time.perf_counter()
             text = backend.generate([prompt], max_new_tokens=max_new_tokens)[0]
             t1 = time.perf_counter()
             d.episode.parser.parse.cache_clear()  # cold: what a never-seen text costs
             t2 = time.perf_counter()
-            reason = agent.check(d.episode, s, text)
-            if reason is None and not d.episode.parse(text).products:
-                reason = NO_ITEM
+            _ = agent.check(d.episode, s, text) or agent.item_problem(
+                d.episode.parse(text).products, True, given, "", "")
             t3 = time.perf_counter()
             gens.append(t1 - t0)
             checks.append(t3 - t2)

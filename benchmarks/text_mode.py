@@ -185,14 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name, env_id, claims, seconds, generations in rows:
         lines.append(f"| {name} | `{env_id}` | " + " | ".join(_cell(claims[c]) for c in COLUMNS)
-                     + f" | {generations:,} | {seconds:.0f} |")
+                     + f" | {generations:,} | {seconds:.1f} |")
     lines += [
         "",
         f"LLM CS Agent: {counts['responses']:,} responses; written by the LLM on the first (greedy) "
         f"try {rates['llm_first_try']:.1%}, after regeneration {rates['llm'] - rates['llm_first_try']:.1%}, "
         f"by the realizer fallback {rates['fallback']:.1%}; {rates['candidates_per_response']:.2f} "
         f"candidates per response; rejected candidates: {counts['rejected_strategy']:,} wrong strategy, "
-        f"{counts['rejected_fact']:,} wrong fact, {counts['rejected_item']:,} no catalogue item, "
+        f"{counts['rejected_fact']:,} wrong fact, {counts['rejected_item']:,} no or another item, "
         f"{counts['rejected_text']:,} empty/too long. "
         f"Monolithic LLM: {mono.counts['empty']:,} empty generations of {mono.counts['responses']:,}.",
     ]

@@ -319,7 +319,9 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
         path = out / "runs" / f"{entrant.key}-seed{seed}.json"
         record = _stored(path, _fingerprint(entrant, budget, seed, env_id, env_kwargs)) if resume else None
         if record is None:
+            job_started = time.perf_counter()
             record = run_one(entrant, budget, seed, env_id, env_kwargs)
+            record["seconds"] = time.perf_counter() - job_started
             atomic_write_text(path, json.dumps(record, indent=1, allow_nan=False) + "\n")
         else:
             reused += 1
@@ -334,6 +336,7 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
         "env_kwargs": env_kwargs, "split": "test", "budget": dataclasses.asdict(budget),
         "seeds": list(range(n_seeds)), "reference": reference, "package_version": package_version(),
         "machine": machine_info(), "wall_clock_s": wall, "reused_runs": reused,
+        "runs_seconds": _runs_seconds(runs),
         "strategies": strategies, "entrants": {},
     }
     ref_values = {m: per_episode(runs[reference], m) for m in TESTED}
@@ -354,6 +357,12 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     atomic_write_text(out / TABLE_FILE, markdown(result))
     atomic_write_text(out / RESULTS_FILE, json.dumps(result, indent=1, allow_nan=False) + "\n")
     return result
+
+
+def _runs_seconds(runs: Mapping[str, Sequence[dict[str, Any]]]) -> float | None:
+    """Seconds of every (entrant, seed) run, reused ones included (None if one lacks its time)."""
+    seconds = [r.get("seconds") for rs in runs.values() for r in rs]
+    return None if None in seconds else math.fsum(seconds)
 
 
 def _require_extras() -> None:
@@ -411,6 +420,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['wall_clock_s'] / 60:.1f} min on {m['machine']} ({m['cpu_count']} CPU cores), "
         f"gopo-bench {result['package_version']}, torch {m['torch']}"
         + (f"; {result['reused_runs']} runs reused from an earlier call" if result["reused_runs"] else "")
+        + (f" (all runs together took {result['runs_seconds'] / 60:.1f} min)"
+           if result["reused_runs"] and result["runs_seconds"] is not None else "")
         + ".",
         "",
         "Cells: mean ± half-width of the 95% bootstrap CI over test scenarios (each scenario's "
@@ -460,7 +471,8 @@ def write_plots(result: dict[str, Any], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = result["entrants"]
-    colors = {k: plt.get_cmap("tab20")(i % 20) for i, k in enumerate(rows)}
+    cmap = plt.get_cmap("tab20")  # the 10 dark colours first, then their light partners
+    colors = {k: cmap((2 * i) % 20 + (2 * i) // 20 % 2) for i, k in enumerate(rows)}
 
     fig, ax = plt.subplots(figsize=(8, 4.8))
     for key, row in rows.items():

@@ -167,6 +167,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     parts += ["--seeds", str(args.seeds)] if args.seeds is not None else []
     parts += ["--only", args.only] if args.only else []
     parts += ["--env-kwargs", args.env_kwargs] if args.env_kwargs else []
+    parts += ["--resume"] if args.resume else []
     command = shlex.join(parts)
     try:
         result = run(args.domain, args.budget, args.seeds, args.out, only=args.only,

@@ -85,9 +85,9 @@ def test_a_hub_name_without_a_local_copy_fails_fast_with_the_fix(tmp_path, monke
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
     with pytest.raises(ModelNotFoundError) as e:
-        TransformersBackend("Qwen/Qwen2.5-7B-Instruct")
+        TransformersBackend("gopo-bench-tests/no-such-model-7b")
     message = str(e.value)
-    assert "Qwen/Qwen2.5-7B-Instruct" in message and "HF_HUB_OFFLINE=1" in message
+    assert "gopo-bench-tests/no-such-model-7b" in message and "HF_HUB_OFFLINE=1" in message
     assert "--local-dir" in message and "train-tiny" in message
 
 

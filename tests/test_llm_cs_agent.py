@@ -150,3 +150,20 @@ def test_an_invented_product_is_caught():
     assert recommends and agent.counts["rejected_item"] >= len(recommends)
     assert agent.counts["fallbacks"] == len(recommends)
     assert all(rec.parsed.products for rec in recommends)
+
+
+def test_a_real_item_the_prompt_did_not_list_is_caught():
+    def mixed_up(d, p, i, s):
+        if d.strategy != 5:
+            return realized(d)
+        given = set(re.findall(r"^Item: (.+?) \|", p, re.M))
+        other = next(prod for prod in d.episode.realizer.products if prod.name not in given)
+        return (f"I would recommend the {other.name}: it costs ${other.price:.2f} "
+                f"and is rated {other.rating:.1f}/5.")
+
+    agent, stub, summary, d = run(mixed_up)
+    recommends = [rec for rec in d.transcript[1:] if rec.strategy == 5]
+    assert recommends and agent.counts["rejected_item"] >= len(recommends)
+    assert agent.counts["rejected_fact"] == 0  # every stated fact was true: only the item check sees it
+    assert agent.counts["fallbacks"] == len(recommends)
+    assert all(rec.aligned and rec.faithful for rec in recommends)

@@ -52,3 +52,17 @@ def test_without_context_it_says_where_to_run():
         agent.act("service", "Customer: hi", {})
     with pytest.raises(ValueError, match="only 'service'"):
         agent.act("expert", "Customer: hi", {"context": {}})
+
+
+def test_the_aec_service_info_carries_the_context_and_the_default_is_empty():
+    from gopo_env.core.domain import DomainEpisode
+    from gopo_env.multiagent import mgshop_v0
+
+    env = mgshop_v0.env()
+    env.reset(seed=2)
+    env.step(0)  # the expert greets
+    ctx = env.infos["service"]["context"]
+    assert ctx["category"] and len(ctx["candidates"]) == 3
+    assert {"id", "name", "price", "rating", "attributes"} <= set(ctx["candidates"][0])
+    assert "context" not in env.infos["expert"]
+    assert DomainEpisode.context(object()) == {}  # a domain without the hook gives no facts

@@ -6,7 +6,9 @@ same check as :class:`agents.cs_agent.CSAgent`: the parser must recover the chos
 every stated price, rating or attribute must match the catalogue (GRE's alignment and
 faithfulness); and where the realizer's response names a catalogue item, the candidate must
 name one too (an invented product has no facts to contradict, so it would pass the fact check
-vacuously while giving the customer nothing to buy). The first attempt is greedy; each
+vacuously while giving the customer nothing to buy), and every item it names must be one of the
+items its prompt listed (a real product mis-copied from another is a content error the fact
+check cannot see). The first attempt is greedy; each
 regeneration samples ``candidates`` texts in one batched call; when every attempt fails, the
 domain's realizer writes the response, and :attr:`LLMCSAgent.counts` records it, so the share
 of LLM text is always known.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from agents.cs_agent import CSAgent, WriteReport
 from agents.llm.backends import Backend, make_backend
@@ -24,6 +27,7 @@ from agents.llm.prompts import Turn, history_from_records, service_prompt
 from gopo_env.core.domain import DomainEpisode
 
 NO_ITEM = "the text names no catalogue item"
+OTHER_ITEM = "the text names an item it was not given"
 
 
 def rejection_kind(reason: str) -> str:
@@ -32,9 +36,17 @@ def rejection_kind(reason: str) -> str:
         return "strategy"
     if reason.startswith("a stated fact"):
         return "fact"
-    if reason.startswith(NO_ITEM):
+    if reason.startswith((NO_ITEM, OTHER_ITEM)):
         return "item"
     return "text"
+
+
+def item_ids(context: dict[str, Any]) -> set[str]:
+    """Ids of the catalogue items a prompt listed (``candidates`` and ``focus`` of the context)."""
+    cards = list(context.get("candidates") or ())
+    if context.get("focus"):
+        cards.append(context["focus"])
+    return {str(c["id"]) for c in cards if isinstance(c, dict) and "id" in c}
 
 
 class LLMCSAgent(CSAgent):
@@ -97,6 +109,7 @@ class LLMCSAgent(CSAgent):
         context = episode.context()
         reference = episode.realize(strategy)  # the fallback, and whether the move names an item
         needs_item = bool(episode.parse(reference).products)
+        given = item_ids(context)
         self._turn += 1
         rejections: list[str] = []
         attempts = 0
@@ -111,9 +124,8 @@ class LLMCSAgent(CSAgent):
                                               seed=self._sampling_seed(round_))
             for text in texts:
                 attempts += 1
-                reason = self.check(episode, strategy, text)
-                if reason is None and needs_item and not episode.parse(text).products:
-                    reason = f"{NO_ITEM}, but {name} is about one (e.g. {reference!r})"
+                reason = self.check(episode, strategy, text) or self.item_problem(
+                    episode.parse(text).products, needs_item, given, name, reference)
                 if reason is None:
                     self._count(attempts, rejections, accepted=True)
                     self.last_report = WriteReport(text, "generator", attempts, True, True, rejections)
@@ -124,6 +136,18 @@ class LLMCSAgent(CSAgent):
         self.last_report = WriteReport(reference, "realizer", attempts, aligned=parsed.strategy == strategy,
                                        faithful=episode.is_faithful(parsed), rejections=rejections)
         return self.last_report
+
+    @staticmethod
+    def item_problem(named: tuple[str, ...], needs_item: bool, given: set[str], name: str,
+                      reference: str) -> str | None:
+        """Why the items a candidate ``named`` are wrong (``None``: fine): none where the move
+        needs one, or one that is not among the ``given`` items of its prompt."""
+        if needs_item and not named:
+            return f"{NO_ITEM}, but {name} is about one (e.g. {reference!r})"
+        other = [p for p in named if given and p not in given]
+        if other:
+            return f"{OTHER_ITEM}: {other} (the prompt listed {sorted(given)})"
+        return None
 
     def _count(self, attempts: int, rejections: list[str], accepted: bool) -> None:
         c = self.counts
