@@ -35,3 +35,53 @@ class TrainableAgent(Agent, Protocol):
     def save(self, path: str) -> None: ...
 
     def load(self, path: str) -> None: ...
+
+
+def info_of(dialogue: Any, service: bool = False) -> dict[str, Any]:
+    """What the Gymnasium views put in ``info``; the writer also gets the catalogue ``context``."""
+    info = dialogue.step_info()
+    info["transcript"] = tuple(dialogue.transcript)
+    if service:
+        info["context"] = dialogue.episode.context()
+    return info
+
+
+def play(dialogue: Any, agent: Any, roles: tuple[str, ...], seed: int, scenario_id: str | None = None,
+         text_mode: bool = False) -> list[Any]:
+    """Drive one episode of ``agent`` through ``dialogue`` (a ``gopo_env`` ``Dialogue``).
+
+    The one loop every evaluation uses (the leaderboard runner, the baselines' dev scoring):
+    roles the agent does not play are filled by the domain's built-ins; in ``text_mode`` the
+    agent writes every response from the transcript. An agent with ``attach(dialogue)`` is
+    given the running dialogue first (the CS Agents parse and fall back through it). Returns
+    the agent's raw responses, one per assistant turn.
+    """
+    from gopo_env.envs.text import transcript_text
+
+    dialogue.reset(seed, scenario_id)
+    agent.reset(seed=seed)
+    if callable(getattr(agent, "attach", None)) and "service" in roles:
+        agent.attach(dialogue)
+    raw: list[Any] = []
+    while not dialogue.done:
+        if text_mode:
+            text = agent.act("service", transcript_text(dialogue.transcript), info_of(dialogue, True))
+            raw.append(text)
+            dialogue.respond_directly(text, agent="service")
+            continue
+        if "expert" in roles:
+            observation = {"features": dialogue.features(), "action_mask": dialogue.mask()}
+            strategy = agent.act("expert", observation, info_of(dialogue))
+        else:
+            strategy = dialogue.builtin_strategy()
+        chosen = dialogue.choose(strategy)
+        if "service" in roles:
+            observation = {"features": dialogue.features(),
+                           "strategy": chosen if chosen >= 0 else dialogue.n_strategies,
+                           "customer": dialogue.transcript[-1].customer}
+            text = agent.act("service", observation, info_of(dialogue, True))
+        else:
+            text = dialogue.realize()
+        raw.append(text)
+        dialogue.respond(text)
+    return raw

@@ -1,9 +1,10 @@
 """What the trainable baselines share: playing an agent through the protocol and scoring it.
 
-The loop is the one the leaderboard runs (SPEC §6): the agent sees the expert's observation and
-the last ``info``; where it also plays ``service`` it writes the text, otherwise the domain's
-built-in CS Agent does. Baselines use it for their periodic dev evaluation and the tests and
-the results script use it to score them, so every number comes from the same code path.
+The loop is the one the leaderboard runs (SPEC §6, ``agents.protocol.play``): the agent sees
+the expert's observation and the last ``info``; where it also plays ``service`` it writes the
+text, otherwise the domain's built-in CS Agent does. Baselines use it for their periodic dev
+evaluation and the tests and the results script use it to score them, so every number comes
+from the same code path.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import gymnasium as gym
 import numpy as np
 
 import gopo_env  # noqa: F401  (registers the environments)
+from agents.protocol import play
 
 EVAL_ENV = "GOPO-Mgshop-v0"
 METRICS = ("success", "tse", "esndcg", "gre", "turns")
@@ -22,21 +24,7 @@ METRICS = ("success", "tse", "esndcg", "gre", "turns")
 def play_episode(agent: Any, env: gym.Env, seed: int, scenario_id: str | None = None) -> dict[str, Any]:
     """One episode of ``agent`` on an expert view (``GOPO-<Domain>-v0``); returns its summary."""
     dialogue = env.unwrapped.dialogue
-    env.reset(seed=seed, options={"scenario_id": scenario_id} if scenario_id else None)
-    agent.reset(seed=seed)
-    writes = "service" in agent.roles
-    while not dialogue.done:
-        info = dialogue.step_info()
-        observation = {"features": dialogue.features(), "action_mask": dialogue.mask()}
-        dialogue.choose(agent.act("expert", observation, info))
-        if writes:
-            strategy = dialogue.strategy if dialogue.strategy is not None and dialogue.strategy >= 0 \
-                else dialogue.n_strategies
-            service_obs = {"features": dialogue.features(), "strategy": strategy,
-                           "customer": dialogue.transcript[-1].customer}
-            dialogue.respond(agent.act("service", service_obs, info))
-        else:
-            dialogue.respond(dialogue.realize())
+    play(dialogue, agent, tuple(agent.roles), seed, scenario_id)
     summary = dialogue.summary()
     summary["return"] = dialogue.episode_return
     return summary

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from agents.protocol import play
 from gopo_env.core.dialogue import Dialogue
-from gopo_env.envs.text import transcript_text
 from leaderboard import metrics as M
 from leaderboard.loading import AgentLoadError, check_agent, load_agent
 from leaderboard.submission import (
@@ -45,38 +45,10 @@ def package_version() -> str:
         return gopo_env.__version__
 
 
-def _info(d: Dialogue) -> dict[str, Any]:
-    """What the Gymnasium views put in ``info``: step info plus the transcript."""
-    info = d.step_info()
-    info["transcript"] = tuple(d.transcript)
-    return info
-
-
 def play_episode(d: Dialogue, mode: str, agent: Any, roles: tuple[str, ...], seed: int,
                  scenario_id: str, index: int, trial: int) -> dict[str, Any]:
-    """Play one episode and return its record (``submission.episode_record``)."""
-    agent.reset(seed=seed)
-    d.reset(seed, scenario_id)
-    raw: list[Any] = []
-    while not d.done:
-        if mode == "text":
-            text = agent.act("service", transcript_text(d.transcript), _info(d))
-            raw.append(text)
-            d.respond_directly(text, agent="service")
-            continue
-        if "expert" in roles:
-            strategy = agent.act("expert", {"features": d.features(), "action_mask": d.mask()}, _info(d))
-        else:
-            strategy = d.builtin_strategy()
-        chosen = d.choose(strategy)
-        if "service" in roles:
-            obs = {"features": d.features(), "strategy": chosen if chosen >= 0 else d.n_strategies,
-                   "customer": d.transcript[-1].customer}
-            text = agent.act("service", obs, _info(d))
-        else:
-            text = d.realize()
-        raw.append(text)
-        d.respond(text)
+    """Play one episode (``agents.protocol.play``) and return its record (``submission.episode_record``)."""
+    raw = play(d, agent, roles, seed, scenario_id, text_mode=mode == "text")
     return episode_record(d, index, trial, raw)
 
 
