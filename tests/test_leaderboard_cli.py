@@ -151,8 +151,8 @@ def test_train_saves_and_evaluates_on_dev(cli, tmp_path):
     table = json.loads((tmp_path / "run" / "agent").read_text())
     assert table["0"] == 0  # the SOP greets first
     sub = json.loads((tmp_path / "run" / "eval-dev" / "submission.json").read_text())
-    # untrained, it says goodbye at once (success 0); the learnt table solves some dev scenarios
-    assert sub["protocol"]["split"] == "dev" and sub["metrics"]["success"]["mean"] > 0.1
+    # untrained, it says goodbye at once (TSE ~0); the learnt table gets part of the way
+    assert sub["protocol"]["split"] == "dev" and sub["metrics"]["tse"]["mean"] > 0.3, sub["metrics"]
     r = cli("evaluate", "--agent", "my_agents:CountingExpert", "--load", "run/agent", "--split", "dev",
             "--seed", "1", "--out", "reloaded", "--no-progress")
     assert r.returncode == 0, r.stderr

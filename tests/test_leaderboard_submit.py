@@ -71,8 +71,8 @@ def claimed_mean_inflated(d):
     _edit_submission(d, lambda s: _set(s, ["metrics", "tse", "mean"], s["metrics"]["tse"]["mean"] + 0.05))
 
 
-def claimed_episode_metric_inflated(d):
-    _edit_episodes(d, lambda eps: [_set(eps[3], ["metrics", "tse"], 1.0), eps][1])
+def claimed_episode_metric_changed(d):
+    _edit_episodes(d, lambda eps: [_set(eps[3], ["metrics", "tse"], 0.123), eps][1])  # not its true TSE
 
 
 def episode_missing(d):
@@ -127,7 +127,7 @@ TAMPERING = [
     (response_changed, ["episode 7"]),
     (success_flipped, ["episode 9", "outcome.success"]),
     (claimed_mean_inflated, ["metrics.tse.mean"]),
-    (claimed_episode_metric_inflated, ["episode 3", "metrics.tse"]),
+    (claimed_episode_metric_changed, ["episode 3", "metrics.tse"]),
     (episode_missing, ["missing", "mgshop-test-0010"]),
     (episode_duplicated, ["line 121", "duplicates line 11"]),
     (seed_changed, ["episode 4", "field seed"]),

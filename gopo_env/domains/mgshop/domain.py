@@ -24,9 +24,10 @@ class MgshopDomain(Domain):
     ``source="embedded"`` (the default) uses the project's own scenario generator and
     catalogue and needs no data; ``source="mgshopdial"`` runs the 64 real MG-ShopDial scenarios
     on the real catalogues (``data_dir``, else ``$GOPO_DATA_DIR/mgshopdial``, else the fetch
-    cache; see ``docs/data.md``). ``params`` (an :class:`MgshopParams` or a path to a
-    parameter file) overrides the simulator's parameters. ``surface`` rewrites the customer's
-    words without changing what the customer does (see :mod:`.surface`).
+    cache; see ``docs/data.md``). ``params`` (an :class:`MgshopParams`, a path to a parameter
+    file, ``"calibrated"`` — the default: fitted to MG-ShopDial, docs/calibration.md — or
+    ``"handset"``, the pre-calibration values) sets the simulator's parameters. ``surface``
+    rewrites the customer's words without changing what the customer does (see :mod:`.surface`).
     """
 
     name = "mgshop"
@@ -37,9 +38,9 @@ class MgshopDomain(Domain):
                  data_dir: str | Path | None = None, surface: SurfaceSpec = None) -> None:
         if source not in SOURCES:
             raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
-        if isinstance(params, (str, Path)):
-            params = MgshopParams.load(params)
-        self.params = params or MgshopParams()
+        if isinstance(params, (str, Path)) or params is None:
+            params = MgshopParams.load("calibrated" if params is None else params)
+        self.params = params
         self.max_turns = self.params.max_turns
         self.source = source
         self.data_dir = data_dir

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 
 CALIBRATED_PATH = Path(__file__).with_name("calibrated.json")
@@ -92,11 +93,14 @@ class MgshopParams:
     def load(cls, path: str | Path) -> MgshopParams:
         """Read a parameter file (JSON object of field -> value); unknown keys are an error.
 
-        ``"calibrated"`` names the shipped file fitted to MG-ShopDial; a ``"_meta"`` key
-        (provenance: data hash, the command that wrote it) is skipped.
+        ``"calibrated"`` names the shipped file fitted to MG-ShopDial (the environment's
+        default), ``"handset"`` the hand-set class defaults used before calibration; a
+        ``"_meta"`` key (provenance: data hash, the command that wrote it) is skipped.
         """
+        if str(path) == "handset":
+            return cls()
         if str(path) == "calibrated":
-            path = CALIBRATED_PATH
+            return _calibrated(cls)
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         data.pop("_meta", None)
         known = {f.name for f in fields(cls)}
@@ -110,3 +114,8 @@ class MgshopParams:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def _calibrated(cls: type[MgshopParams]) -> MgshopParams:
+    return cls.load(CALIBRATED_PATH)
