@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm
-DEMO_EXTRAS ?= agents
+DEMO_EXTRAS ?= agents,web
 
 .PHONY: demo test install-test install-demo lint bench clean
 

@@ -21,6 +21,9 @@ first turn in one sweep)::
 where ``G_t`` is the episode's discounted return from turn ``t`` (the new case's first value).
 Encoders ``φ`` without pretrained weights: ``"features"`` (the observation features) or
 ``"hashed_bow"`` (the features plus a hashed bag of words of the customer's last utterance).
+``"sentence"`` adds a sentence embedding of that utterance from a local Hugging Face encoder
+the user has (``sentence_model=PATH``, e.g. a downloaded all-MiniLM-L6-v2; mean pooling, unit
+norm, scaled by ``text_weight``); it needs the ``[llm]`` extra and never downloads.
 """
 
 from __future__ import annotations
@@ -46,7 +49,12 @@ from baselines.common import evaluate
 @dataclass
 class MementoConfig:
     encoder: str = "features"
-    """State encoder: ``"features"`` or ``"hashed_bow"`` (features + hashed customer words)."""
+    """State encoder: ``"features"``, ``"hashed_bow"`` (features + hashed customer words) or
+    ``"sentence"`` (features + a local sentence encoder's embedding of the customer's words)."""
+    sentence_model: str | None = None
+    """Local Hugging Face encoder directory for ``encoder="sentence"``."""
+    text_weight: float = 0.5
+    """Scale of the (unit-norm) text part of the key relative to the features."""
     bow_buckets: int = 64
     """Hash buckets of the bag of words (``hashed_bow`` only)."""
     k: int = 8
@@ -71,11 +79,46 @@ class MementoConfig:
     """Show a tqdm progress bar while training."""
 
     def __post_init__(self) -> None:
-        if self.encoder not in ("features", "hashed_bow"):
-            raise ValueError(f"encoder must be 'features' or 'hashed_bow', got {self.encoder!r}")
+        if self.encoder not in ("features", "hashed_bow", "sentence"):
+            raise ValueError(f"encoder must be 'features', 'hashed_bow' or 'sentence', got {self.encoder!r}")
+        if self.encoder == "sentence" and not self.sentence_model:
+            raise ValueError("encoder='sentence' needs sentence_model=PATH: a local Hugging Face encoder "
+                             "directory (e.g. all-MiniLM-L6-v2 saved with save_pretrained)")
 
 
 _WORD = re.compile(r"[a-z']+")
+
+
+class SentenceEncoder:
+    """Mean-pooled, unit-norm embeddings from a local Hugging Face encoder, cached per text.
+
+    The customer's lines repeat (templates, real utterances), so the cache makes the encoder
+    cost per distinct line, not per step. Loading goes through ``resolve_model_path``: a hub
+    name without a local copy fails at once, nothing is downloaded.
+    """
+
+    def __init__(self, path: str) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        from agents.llm.backends import resolve_model_path
+
+        local = resolve_model_path(path)
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(local, local_files_only=True)
+        self.model = AutoModel.from_pretrained(local, local_files_only=True).eval()
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, text: str) -> np.ndarray:
+        if text not in self._cache:
+            torch = self._torch
+            batch = self.tokenizer([text], return_tensors="pt", truncation=True, max_length=128)
+            with torch.no_grad():
+                hidden = self.model(**batch).last_hidden_state[0]
+            weights = batch["attention_mask"][0].unsqueeze(-1).to(hidden.dtype)
+            v = ((hidden * weights).sum(0) / weights.sum().clamp(min=1.0)).numpy().astype(np.float32)
+            self._cache[text] = v / max(float(np.linalg.norm(v)), 1e-12)
+        return self._cache[text]
 
 
 class MementoAgent:
@@ -91,12 +134,17 @@ class MementoAgent:
         self.q = np.zeros(0, dtype=np.float64)
         self.history: list[dict[str, float]] = []
         self._rng = random.Random(0)
+        self._sentence = SentenceEncoder(self.config.sentence_model) \
+            if self.config.encoder == "sentence" else None
 
     # ------------------------------------------------------------------ model: encoder + retrieval
     def encode(self, observation: Any, info: dict[str, Any]) -> np.ndarray:
         features = np.asarray(observation["features"], dtype=np.float32)
         if self.config.encoder == "features":
             return features
+        if self._sentence is not None:
+            text = self._sentence(info["customer"]["utterance"])
+            return np.concatenate([features, self.config.text_weight * text])
         bow = np.zeros(self.config.bow_buckets, dtype=np.float32)
         for word in _WORD.findall(info["customer"]["utterance"].lower()):
             bow[zlib.crc32(word.encode()) % self.config.bow_buckets] = 1.0

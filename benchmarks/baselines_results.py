@@ -38,6 +38,18 @@ def bootstrap_ci(per_seed: list[np.ndarray], n: int = 2000, rng_seed: int = 0) -
     return overall, float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
+def real_data_available(data_dir: str | None) -> bool:
+    """Whether MG-ShopDial can be found (then BC also learns from its real assistant moves)."""
+    from gopo_env.core.errors import DataError
+    from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
+
+    try:
+        load_mgshopdial(data_dir)
+    except DataError:
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> str:
     baselines = [
         ("random", lambda s: RandomAgent(seed=s), None, 0),
@@ -51,6 +63,15 @@ def run(args: argparse.Namespace) -> str:
         ("PPO monolithic", lambda s: PPOAgent(form="monolithic", progress_bar=False, eval_every=0),
          "GOPO-Mgshop-Flat-v0", args.ppo_steps),
     ]
+    if real_data_available(args.data_dir):
+        baselines += [
+            ("BC (MG-ShopDial moves)", lambda s: BCAgent(sources="real", real_data=args.data_dir,
+                                                         progress_bar=False, eval_episodes=0),
+             "GOPO-Mgshop-v0", args.bc_steps),
+            ("BC (SOP + MG-ShopDial moves)", lambda s: BCAgent(sources="sop+real", real_data=args.data_dir,
+                                                               progress_bar=False, eval_episodes=0),
+             "GOPO-Mgshop-v0", args.bc_steps),
+        ]
     rows = []
     for name, make, env_id, budget in baselines:
         per_seed: dict[str, list[np.ndarray]] = {m: [] for m in METRICS}
@@ -84,7 +105,9 @@ def run(args: argparse.Namespace) -> str:
         f"{args.seeds} training seeds, {n_eps} test scenarios each (scenario i played with seed i), "
         "default hyper-parameters and the default reward. Cells: mean [95% CI] from a two-level "
         "bootstrap over training seeds and episodes. Budget: training environment steps (BC: "
-        "demonstration steps of the scripted SOP expert). Wall: seconds of training per seed, "
+        "demonstration steps, of the scripted SOP expert and/or MG-ShopDial's real assistant moves "
+        "replayed on the real scenarios, which yield fewer steps than the budget). "
+        "Wall: seconds of training per seed, "
         "including periodic evaluation when enabled (disabled here). Steps/s: training "
         "environment steps per second.\n\n"
         "| baseline | success | TSE | ESNDCG | GRE | turns | budget | wall s | steps/s |\n"
@@ -100,10 +123,13 @@ def main() -> None:
     p.add_argument("--memento-steps", type=int, default=20000, help="Memento budget")
     p.add_argument("--bc-steps", type=int, default=3000, help="BC demonstration steps")
     p.add_argument("--episodes", type=int, default=None, help="test scenarios (default: all)")
+    p.add_argument("--data-dir", default=None,
+                   help="MG-ShopDial folder for the real-moves BC rows "
+                        "(default: $GOPO_DATA_DIR or the cache)")
     p.add_argument("--out", default="docs/results.md")
     args = p.parse_args()
     args.cli = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
-                        if k not in ("out",) and v is not None)
+                        if k not in ("out", "data_dir") and v is not None)
     table = run(args)
     Path(args.out).write_text(table)
     print(table)

@@ -34,7 +34,7 @@ def _db(args: argparse.Namespace) -> Path:
 def _demo(args: argparse.Namespace) -> int:
     from leaderboard.demo import run_demo
 
-    print(run_demo(seed=args.seed))
+    print(run_demo(seed=args.seed, out=args.out, budget=args.budget, progress=not args.no_progress))
     return 0
 
 
@@ -245,7 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "~/.local/share/gopo-bench/leaderboard.db)")
 
     demo = sub.add_parser("demo", help="the main job on the embedded default")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=int, default=0, help="seed of the transcript episode")
+    demo.add_argument("--budget", default="small", choices=("tiny", "small", "full"),
+                      help="training budget of the benchmark behind the table (default: %(default)s)")
+    demo.add_argument("--out", default="runs/demo", metavar="DIR", help="where results and plots go")
+    demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=_demo)
 
     ev = sub.add_parser("evaluate", help="evaluate an agent and write a submission directory")

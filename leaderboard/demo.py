@@ -1,7 +1,9 @@
-"""The main job on the embedded default: a transcript and a comparison of reference agents.
+"""The main job on the embedded default: a transcript, then GOPO and the baselines trained,
+evaluated on the test split and ranked.
 
-It needs only the core install plus ``[agents]``: the comparison uses the evaluation runner
-and the task metrics with bootstrap CIs, not the generation metrics (``[metrics]`` extra).
+It needs the core install plus ``[agents,web]``: training and the comparison go through the
+headline benchmark (``leaderboard.benchmark``) at the ``small`` budget with one seed, so the
+demo's table is made by the same code as the README's.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import gymnasium as gym
 
 import gopo_env  # noqa: F401  (registers the environments)
 from baselines.common import play_episode
-from baselines.random_agent import RandomAgent
 from baselines.scripted import ScriptedSOPAgent
 from leaderboard import metrics as M
-from leaderboard.report import fmt_mean_ci
+from leaderboard.report import fmt_mean_ci, fmt_vs_above
 from leaderboard.runner import run
+
+DEMO_ENTRANTS = "gopo,ppo-expert,memento,bc,sop,random"
+"""GOPO and one of each baseline (the ablations and PPO monolithic are in the full benchmark)."""
 
 METRICS = ("success", "tse", "esndcg", "gre", "turns")
 
@@ -32,17 +36,43 @@ def compare(agents: dict[str, Any], env_id: str = "GOPO-Mgshop-v0", split: str =
     return table
 
 
-def run_demo(seed: int = 0) -> str:
+def transcript(seed: int = 0) -> str:
+    """One test episode of the scripted SOP expert with the built-in CS Agent, rendered."""
     env = gym.make("GOPO-Mgshop-v0", split="test", render_mode="ansi")
-    scripted = ScriptedSOPAgent()
     sid = env.unwrapped.scenario_ids()[3]
-    play_episode(scripted, env, seed, sid)
-    out = ["One test episode, scripted SOP expert + built-in CS Agent:", env.render()]
-    table = compare({"random (masked)": RandomAgent(seed), "scripted SOP": scripted}, seed=seed)
-    n = next(iter(table.values()))["tse"]["n"]
-    out.append(f"GOPO-Mgshop-v0, test split ({n} scenarios), trial seed {seed}; "
-               "mean ± half-width of the 95% bootstrap CI:")
-    out.append(f"{'agent':<18}" + "".join(f"{m:>16}" for m in METRICS))
-    for name, row in table.items():
-        out.append(f"{name:<18}" + "".join(f"{fmt_mean_ci(row[m]):>16}" for m in METRICS))
-    return "\n".join(out)
+    play_episode(ScriptedSOPAgent(), env, seed, sid)
+    return env.render()
+
+
+def ranking(result: dict[str, Any]) -> str:
+    """The benchmark's entrants ranked by test TSE, as a terminal table."""
+    ref = result["entrants"][result["reference"]]["label"]
+    rows = sorted(result["entrants"].values(), key=lambda r: -r["metrics"]["tse"]["mean"])
+    head = f"{'#':>2} {'entrant':<24}{'TSE':>16}{'success':>16}{'ESNDCG':>16}{'turns':>7}  vs {ref}"
+    lines = [head, "-" * len(head)]
+    for rank, row in enumerate(rows, 1):
+        mm, vs = row["metrics"], row["vs_reference"]["tse"]
+        lines.append(f"{rank:>2} {row['label']:<24}" + "".join(
+            f"{fmt_mean_ci(mm[m]):>16}" for m in ("tse", "success", "esndcg"))
+            + f"{mm['turns']['mean']:>7.2f}  " + ("(reference)" if vs is None else fmt_vs_above(vs)))
+    return "\n".join(lines)
+
+
+def run_demo(seed: int = 0, out: str = "runs/demo", budget: str = "small", progress: bool = True) -> str:
+    """Transcript, then train + evaluate GOPO and the baselines (``budget``, training seed 0)."""
+    from leaderboard import benchmark
+
+    print("One test episode, scripted SOP expert + built-in CS Agent:", transcript(seed), sep="\n",
+          flush=True)
+    steps = benchmark.BUDGETS[budget].train_steps
+    print(f"Training GOPO, PPO, Memento and BC for {steps:,} env steps each (seed 0), then "
+          "evaluating every agent on the 120 test scenarios ...", flush=True)
+    result = benchmark.run("mgshop", budget, seeds=1, out=out, only=DEMO_ENTRANTS, progress=progress,
+                           command=f"gopo-bench demo (budget {budget})")
+    return "\n".join([
+        f"GOPO-Mgshop-v0, test split, training seed 0; mean ± half-width of the 95% bootstrap CI; "
+        f"paired bootstrap of TSE vs GOPO ({result['wall_clock_s']:.0f} s):",
+        ranking(result),
+        f"Results, plots and per-run records: {out}/ (results.md, results.json). The full benchmark "
+        "(5 seeds, all ablations): gopo-bench benchmark mgshop --budget full --out DIR",
+    ])

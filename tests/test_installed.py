@@ -35,13 +35,17 @@ def test_core_install_needs_only_gymnasium_pettingzoo_numpy():
     assert names == ["gymnasium", "numpy", "pettingzoo"]
 
 
-def test_cli_demo_runs_and_prints_the_comparison():
+def test_cli_demo_trains_evaluates_and_ranks(tmp_path):
     exe = Path(sys.executable).with_name("gopo-bench")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "leaderboard.cli"]
-    out = subprocess.run(cmd + ["demo"], capture_output=True, text=True, timeout=300, cwd=REPO.parent)
+    out = subprocess.run(cmd + ["demo", "--budget", "tiny", "--out", str(tmp_path / "demo"), "--no-progress"],
+                         capture_output=True, text=True, timeout=600, cwd=REPO.parent)
     assert out.returncode == 0, out.stderr
-    assert "scripted SOP" in out.stdout and "random" in out.stdout
     assert "expert   → greet" in out.stdout
+    ranked = out.stdout[out.stdout.index("vs GOPO"):]
+    for label in ("GOPO", "PPO (expert)", "Memento", "BC (SOP demos)", "scripted SOP", "random (masked)"):
+        assert label in ranked, label
+    assert (tmp_path / "demo" / "results.json").is_file()
 
 
 def test_gym_make_with_module_prefix_in_a_fresh_process():
