@@ -47,18 +47,20 @@ def info_of(dialogue: Any, service: bool = False) -> dict[str, Any]:
 
 
 def play(dialogue: Any, agent: Any, roles: tuple[str, ...], seed: int, scenario_id: str | None = None,
-         text_mode: bool = False) -> list[Any]:
+         text_mode: bool = False, reset: bool = True) -> list[Any]:
     """Drive one episode of ``agent`` through ``dialogue`` (a ``gopo_env`` ``Dialogue``).
 
     The one loop every evaluation uses (the leaderboard runner, the baselines' dev scoring):
     roles the agent does not play are filled by the domain's built-ins; in ``text_mode`` the
     agent writes every response from the transcript. An agent with ``attach(dialogue)`` is
-    given the running dialogue first (the CS Agents parse and fall back through it). Returns
-    the agent's raw responses, one per assistant turn.
+    given the running dialogue first (the CS Agents parse and fall back through it).
+    ``reset=False`` plays a dialogue the caller has just reset (e.g. through ``env.reset``, so
+    that Gymnasium's wrappers know). Returns the agent's raw responses, one per assistant turn.
     """
     from gopo_env.envs.text import transcript_text
 
-    dialogue.reset(seed, scenario_id)
+    if reset:
+        dialogue.reset(seed, scenario_id)
     agent.reset(seed=seed)
     if callable(getattr(agent, "attach", None)) and "service" in roles:
         agent.attach(dialogue)

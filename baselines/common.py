@@ -24,7 +24,8 @@ METRICS = ("success", "tse", "esndcg", "gre", "turns")
 def play_episode(agent: Any, env: gym.Env, seed: int, scenario_id: str | None = None) -> dict[str, Any]:
     """One episode of ``agent`` on an expert view (``GOPO-<Domain>-v0``); returns its summary."""
     dialogue = env.unwrapped.dialogue
-    play(dialogue, agent, tuple(agent.roles), seed, scenario_id)
+    env.reset(seed=seed, options={"scenario_id": scenario_id} if scenario_id else None)
+    play(dialogue, agent, tuple(agent.roles), seed, scenario_id, reset=False)
     summary = dialogue.summary()
     summary["return"] = dialogue.episode_return
     return summary

@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the main job on the embedded default")
     demo.add_argument("--seed", type=int, default=0, help="seed of the transcript episode")
-    demo.add_argument("--budget", default="small", choices=("tiny", "small", "full"),
+    demo.add_argument("--budget", default="full", choices=("tiny", "small", "full"),
                       help="training budget of the benchmark behind the table (default: %(default)s)")
     demo.add_argument("--out", default="runs/demo", metavar="DIR", help="where results and plots go")
     demo.add_argument("--no-progress", action="store_true")

@@ -2,8 +2,8 @@
 evaluated on the test split and ranked.
 
 It needs the core install plus ``[agents,web]``: training and the comparison go through the
-headline benchmark (``leaderboard.benchmark``) at the ``small`` budget with one seed, so the
-demo's table is made by the same code as the README's.
+headline benchmark (``leaderboard.benchmark``) at the ``full`` budget with one training seed
+(about 1.5 minutes on 2 cores), so the demo's table is made by the same code as the README's.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def ranking(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_demo(seed: int = 0, out: str = "runs/demo", budget: str = "small", progress: bool = True) -> str:
+def run_demo(seed: int = 0, out: str = "runs/demo", budget: str = "full", progress: bool = True) -> str:
     """Transcript, then train + evaluate GOPO and the baselines (``budget``, training seed 0)."""
     from leaderboard import benchmark
 
