@@ -29,7 +29,6 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from baselines.common import evaluate
 from gopo_env import make_domain
-from gopo_env.domains.mgshop.catalogue import embedded_catalogue
 from gopo_env.domains.mgshop.realizer import public_realizer
 from gopo_env.envs.flat import FlatActs
 
@@ -135,6 +134,7 @@ class PPOAgent:
             raise ValueError(f"budget (environment steps) must be >= 1, got {budget}")
         torch.set_num_threads(self.config.torch_threads)
         env = gym.make(env_id, split="train")
+        self._use_domain(env.unwrapped.dialogue.domain)
         self.model = self._build(env, seed)
         self.history = []
         start = time.perf_counter()
@@ -162,6 +162,17 @@ class PPOAgent:
                 "eval_seconds": time.perf_counter() - start}
 
     # ------------------------------------------------------------------ acting
+    def _use_domain(self, domain: Any) -> None:
+        """Read scenarios and catalogues from ``domain`` (the embedded one, or a real-data source)."""
+        self._domain = domain
+        if domain.catalogues != self._acts.catalogues:
+            self._acts = FlatActs(catalogues=domain.catalogues)
+
+    def attach(self, dialogue: Any) -> PPOAgent:
+        """Called by the evaluation driver: act on the environment's own domain (its source)."""
+        self._use_domain(dialogue.domain)
+        return self
+
     def reset(self, seed: int | None = None) -> None:
         self._rng = random.Random(f"ppo:{seed}")
         self._content = None
@@ -192,7 +203,7 @@ class PPOAgent:
             raise RuntimeError("PPOAgent: act('service', ...) before act('expert', ...) this turn")
         strategy, item, attribute = self._content
         self._content = None
-        products = embedded_catalogue()[self._category(info)]
+        products = self._acts.catalogues[self._category(info)]
         return public_realizer(info["state"], products, self._rng).render_act(strategy, item, attribute)
 
     def _category(self, info: dict[str, Any]) -> str:

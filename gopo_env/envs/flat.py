@@ -21,7 +21,7 @@ from gymnasium import spaces
 
 from gopo_env.core.dialogue import INVALID_STRATEGY, _as_int
 from gopo_env.core.errors import InvalidActionError
-from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product, embedded_catalogue
+from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue, schema_of
 from gopo_env.domains.mgshop.realizer import public_realizer
 from gopo_env.domains.mgshop.strategies import ANSWER, RECOMMEND, STRATEGIES
 from gopo_env.envs.base import DialogueView
@@ -34,14 +34,15 @@ _PER_CANDIDATE = 5  # exists, rating, already shown, is the accepted item, price
 class FlatActs:
     """The Mgshop flat act table and its reading in a public state (shared by view and agents)."""
 
-    def __init__(self, k: int = TOP_K) -> None:
+    def __init__(self, k: int = TOP_K, catalogues: Mapping[str, tuple[Product, ...]] | None = None) -> None:
         if k < 1:
             raise ValueError(f"k (candidate products per recommend) must be >= 1, got {k}")
         self.k = k
-        n_attrs = {len(c.attributes) for c in CATEGORIES.values()}
-        if len(n_attrs) != 1:
-            raise ValueError("FlatActs needs every Mgshop category to have as many attributes")
-        self.n_attributes = n_attrs.pop() + 1  # + rating
+        self.catalogues = dict(catalogues) if catalogues is not None else embedded_catalogue()
+        self._attributes = {c: (*schema_of(products, c).attributes, "rating")
+                            for c, products in self.catalogues.items()}
+        # answer[j] slots: the most any category has; a category with fewer masks the rest
+        self.n_attributes = max(len(a) for a in self._attributes.values())
         table: list[tuple[int, int]] = []
         for s in range(len(STRATEGIES)):
             slots = k if s == RECOMMEND else self.n_attributes if s == ANSWER else 1
@@ -55,11 +56,11 @@ class FlatActs:
         self._rng = random.Random(0)  # matches() draws nothing; a realizer needs one
 
     def attributes(self, category: str) -> tuple[str, ...]:
-        return (*CATEGORIES[category].attributes, "rating")
+        return self._attributes[category]
 
     def candidates(self, state: Mapping[str, Any], category: str) -> list[Product]:
         """The top-k catalogue matches for what the customer has said, best first."""
-        return public_realizer(state, embedded_catalogue()[category], self._rng).matches(self.k)
+        return public_realizer(state, self.catalogues[category], self._rng).matches(self.k)
 
     def mask(self, strategy_mask: np.ndarray, state: Mapping[str, Any], category: str) -> np.ndarray:
         """Acts allowed now: the SOP allows the strategy and the content exists.
@@ -67,10 +68,21 @@ class FlatActs:
         ``recommend[0]`` stays allowed with no match (it then says there is nothing to offer).
         """
         n_candidates = len(self.candidates(state, category))
+        answerable = self._answerable(state, category)
         out = np.zeros(self.n, dtype=np.int8)
         for a, (s, i) in enumerate(self.table):
-            out[a] = strategy_mask[s] and not (s == RECOMMEND and i > 0 and i >= n_candidates)
+            out[a] = strategy_mask[s] and not (s == RECOMMEND and i > 0 and i >= n_candidates) \
+                and not (s == ANSWER and i not in answerable)
         return out
+
+    def _answerable(self, state: Mapping[str, Any], category: str) -> set[int]:
+        """``answer[j]`` slots with something to say: the category's attributes that the item
+        under discussion has (a real item may lack one), or all of them with no item yet."""
+        attributes = self.attributes(category)
+        focus = state["candidate"] or (state["shown"][-1] if state["shown"] else None)
+        item = next((p for p in self.catalogues[category] if p.id == focus), None)
+        return {j for j, a in enumerate(attributes)
+                if item is None or a == "rating" or a in item.attributes}
 
     def content(self, act: int, state: Mapping[str, Any],
                 category: str) -> tuple[int, str | None, str | None]:
@@ -92,7 +104,7 @@ class FlatActs:
         for i, p in enumerate(self.candidates(state, category)):
             row = extra[i * _PER_CANDIDATE:(i + 1) * _PER_CANDIDATE]
             row[0] = 1.0
-            row[1] = (p.rating - 3.0) / 2.0
+            row[1] = (p.rating - 3.0) / 2.0 if p.rating is not None else -1.0  # unrated
             row[2] = p.id in state["shown"]
             row[3] = p.id == state["candidate"]
             row[4] = min(p.price / budget, 1.0) if budget else 0.0
@@ -115,7 +127,7 @@ class FlatEnv(DialogueView):
         super().__init__(**kwargs)
         if self.dialogue.domain.name != "mgshop":
             raise ValueError(f"the flat view is defined for mgshop only, not {self.dialogue.domain.name!r}")
-        self.acts = FlatActs(top_k)
+        self.acts = FlatActs(top_k, self.dialogue.domain.catalogues)
         n_features = self.dialogue.domain.n_features + self.acts.n_extra
         self.observation_space = spaces.Dict({
             "features": spaces.Box(-1.0, 1.0, (n_features,), np.float32),

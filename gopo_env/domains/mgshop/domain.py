@@ -56,6 +56,11 @@ class MgshopDomain(Domain):
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
 
+    @property
+    def catalogues(self) -> dict[str, tuple[Product, ...]]:
+        """Category -> its products (the embedded catalogue, or the real one for ``mgshopdial``)."""
+        return dict(self._catalogue)
+
     def scenarios(self, split: str) -> Sequence[MgshopScenario]:
         if split not in SPLITS:
             raise ScenarioError(f"mgshop: unknown split {split!r}; choose one of {SPLITS}")
