@@ -41,6 +41,7 @@ class FlatActs:
         self.catalogues = dict(catalogues) if catalogues is not None else embedded_catalogue()
         self._attributes = {c: (*schema_of(products, c).attributes, "rating")
                             for c, products in self.catalogues.items()}
+        self._by_id = {c: {p.id: p for p in products} for c, products in self.catalogues.items()}
         # answer[j] slots: the most any category has; a category with fewer masks the rest
         self.n_attributes = max(len(a) for a in self._attributes.values())
         table: list[tuple[int, int]] = []
@@ -80,7 +81,7 @@ class FlatActs:
         under discussion has (a real item may lack one), or all of them with no item yet."""
         attributes = self.attributes(category)
         focus = state["candidate"] or (state["shown"][-1] if state["shown"] else None)
-        item = next((p for p in self.catalogues[category] if p.id == focus), None)
+        item = self._by_id[category].get(focus) if focus is not None else None
         return {j for j, a in enumerate(attributes)
                 if item is None or a == "rating" or a in item.attributes}
 
