@@ -151,6 +151,9 @@ class Domain(ABC):
     max_turns: int
     max_response_chars: int = 2000
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Domain:
+        return self  # immutable once built: environment copies share it (pickle copies it)
+
     @abstractmethod
     def scenarios(self, split: str) -> Sequence[Scenario]:
         """The scenarios of ``split`` (one of :data:`SPLITS`), in a fixed order."""

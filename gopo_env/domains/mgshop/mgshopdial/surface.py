@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gopo_env.core.domain import CustomerAct
 from gopo_env.core.errors import DomainError
+from gopo_env.core.frozen import share_on_deepcopy
 from gopo_env.domains.mgshop.catalogue import CATEGORIES
 from gopo_env.domains.mgshop.mgshopdial.intents import ACT_TO_CLIENT, turn_strategies
 from gopo_env.domains.mgshop.mgshopdial.loader import MgshopDialData, load_mgshopdial
@@ -172,6 +173,7 @@ def _adapt(entry: _Entry, facts: list[tuple[str, str]]) -> str:
     return "".join(parts) + entry.text[last:]
 
 
+@share_on_deepcopy
 class RealUtteranceSurface:
     """``surface(act, context) -> text`` drawing real client utterances (see the module doc)."""
 

@@ -1,0 +1,53 @@
+"""Immutable containers that pickle, deep-copy and cloudpickle (unlike ``types.MappingProxyType``).
+
+Catalogues, schemas and scenarios are shared, read-only data. Copies of an environment
+(``copy.deepcopy``, ``pickle``, ``cloudpickle``: planners, SubprocVecEnv, Ray) must carry them;
+a ``mappingproxy`` cannot be pickled, so read-only mappings are :class:`FrozenMap` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+
+class FrozenMap(dict):
+    """A read-only ``dict``: C-speed lookups, pickles by value, copies as itself.
+
+    Every mutating method raises ``TypeError``; ``copy.copy``/``copy.deepcopy`` return the same
+    object (it cannot change, so copies may share it); ``pickle`` rebuilds it from its items.
+    JSON encoders and ``dict(m)`` see an ordinary ``dict``.
+    """
+
+    __slots__ = ()
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is read-only; copy it with dict(...) to change it")
+
+    __setitem__ = __delitem__ = __ior__ = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenMap:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenMap:
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict.__repr__(self)})"
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+
+def share_on_deepcopy(cls: type) -> type:
+    """Class decorator for immutable shared data: ``copy.deepcopy`` returns the object itself.
+
+    Environment copies (planners' lookahead) then share catalogues, scenarios, parsers and the
+    domain instead of duplicating them; pickling still carries them by value.
+    """
+    cls.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
+    cls.__copy__ = lambda self: self  # type: ignore[attr-defined]
+    return cls
