@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pettingzoo.utils import wrappers
-from pettingzoo.utils.conversions import turn_based_aec_to_parallel
 
 from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
+from gopo_env.multiagent.parallel import TurnBasedParallelEnv
 
 
 class raw_env(DialogueAECEnv):  # noqa: N801 - PettingZoo's naming convention
@@ -24,6 +24,8 @@ def env(**kwargs: Any):
     return wrappers.OrderEnforcingWrapper(aec)
 
 
-def parallel_env(**kwargs: Any):
-    """The Parallel view, by PettingZoo's turn-based conversion (only the active agent acts)."""
-    return turn_based_aec_to_parallel(env(**kwargs))
+def parallel_env(inactive_action: str = "warn", **kwargs: Any):
+    """The turn-based Parallel view: only ``infos[a]["active_agent"]`` acts each step; an
+    inactive agent's action other than ``None`` warns (``inactive_action``: "warn", "raise",
+    "ignore"; see :mod:`gopo_env.multiagent.parallel`)."""
+    return TurnBasedParallelEnv(env(**kwargs), inactive_action=inactive_action)
