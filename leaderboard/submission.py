@@ -62,7 +62,8 @@ def make_dialogue(env_id: str, split: str, strict: bool = True) -> tuple[Dialogu
     if env_id not in gym.registry:
         known = sorted(k for k in gym.registry if k.startswith("GOPO-"))
         raise SubmissionError(f"unknown env id {env_id!r}; registered GOPO envs: {known}")
-    env = gym.make(env_id, split=split, strict=strict)
+    # the standard track raises on any bad input; the lenient one scores it (LLM output included)
+    env = gym.make(env_id, split=split, strict=strict, invalid_input="raise" if strict else "score")
     view = env.unwrapped
     mode = "text" if isinstance(view, TextEnv) else "turns"
     spec = gym.registry[env_id]

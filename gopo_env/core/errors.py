@@ -46,7 +46,10 @@ class UnsupportedRenderModeError(GopoError, TypeError, ValueError):
     convention for environments that cannot render images.
     """
 
-    def __init__(self, render_mode: object, supported: list[str]) -> None:
+    def __init__(self, render_mode: object, supported: list[str] | None = None) -> None:
+        if supported is None:  # re-raised with a message (gymnasium.make adds the env id)
+            super().__init__(str(render_mode))
+            return
         self.render_mode = render_mode
         super().__init__(
             f"render_mode must be one of {supported} or None, got {render_mode!r} "

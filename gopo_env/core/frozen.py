@@ -7,6 +7,7 @@ a ``mappingproxy`` cannot be pickled, so read-only mappings are :class:`FrozenMa
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
 
@@ -51,3 +52,37 @@ def share_on_deepcopy(cls: type) -> type:
     cls.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
     cls.__copy__ = lambda self: self  # type: ignore[attr-defined]
     return cls
+
+
+class InfoRecord(Mapping):
+    """A read-only record in a view's ``info`` (``info["state"]``, ``["parsed"]``, ``["context"]``).
+
+    Reads like the ``dict`` it wraps (``r["candidate"]``, ``r.get``, ``dict(r)``, ``==`` a dict)
+    but is *not* a ``dict``: Gymnasium's vector envs merge ``dict`` infos key by key into typed
+    arrays, which breaks on fields that are a number in one env and ``None`` in another
+    (``min_rating``, ``parsed["strategy"]``); a record is kept whole, one per env
+    (``infos["state"][i]``). ``to_dict()`` gives the plain, JSON-able dict.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data,))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"

@@ -8,8 +8,12 @@ import gymnasium as gym
 
 from gopo_env.core.dialogue import Dialogue, pinned_scenario
 from gopo_env.core.errors import UnsupportedRenderModeError
+from gopo_env.core.frozen import InfoRecord
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.domains import make_domain
+
+RECORD_KEYS = ("state", "parsed", "context")
+"""``info`` entries that are :class:`InfoRecord` s (read-only mappings), not ``dict`` s."""
 
 
 class DialogueView(gym.Env):
@@ -49,6 +53,9 @@ class DialogueView(gym.Env):
     def _info(self) -> dict[str, Any]:
         info = self.dialogue.step_info()
         info["transcript"] = tuple(self.dialogue.transcript)
+        for key in RECORD_KEYS:  # kept whole by Gymnasium's vector envs (see InfoRecord)
+            if info.get(key) is not None:
+                info[key] = InfoRecord(info[key])
         return info
 
     def _after_step(self) -> None:
