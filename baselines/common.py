@@ -38,7 +38,7 @@ def rollouts(agent: Any, split: str = "dev", episodes: int | None = None, seed: 
     Scenario ``i`` is played with seed ``seed + i``, so two calls score the same dialogues.
     Strict mode: an agent that plays a masked strategy fails loudly here.
     """
-    env = gym.make(env_id, split=split)
+    env = gym.make(env_id, split=split, strict=True)
     try:
         ids = env.unwrapped.scenario_ids(split)
         ids = ids if episodes is None else ids[:episodes]
