@@ -23,6 +23,7 @@ from gopo_env.core.domain import (
     Scenario,
 )
 from gopo_env.core.errors import InvalidActionError, ScenarioError
+from gopo_env.core.frozen import CopyableRandom
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.scoring import esndcg, tse
 from gopo_env.core.spaces import CONTROL_CHARS
@@ -47,6 +48,9 @@ class TurnRecord:
 
     Turn 0 is the customer's opening line and has no assistant part.
     """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TurnRecord:
+        return self  # immutable: environment copies share it
 
     turn: int
     customer: str
@@ -126,11 +130,11 @@ class Dialogue:
         sequence of unseeded resets after ``reset(seed=s)`` is reproducible too.
         """
         if seed is not None:
-            self._seeds = random.Random(seed)
+            self._seeds = CopyableRandom(seed)
             episode_seed = int(seed)
         else:
             if self._seeds is None:
-                self._seeds = random.Random()
+                self._seeds = CopyableRandom()
             episode_seed = int(self._seeds.random() * 2**53)
         if scenario_id is not None:
             scenario = self.domain.scenario(scenario_id)

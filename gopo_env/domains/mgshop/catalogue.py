@@ -233,5 +233,5 @@ def embedded_catalogue() -> dict[str, tuple[Product, ...]]:
                         attributes=FrozenMap(attrs),
                     )
                 )
-        catalogue[cat.name] = tuple(items)
+        catalogue[cat.name] = Catalogue(items, cat)  # shared, not copied, by env deep copies
     return catalogue

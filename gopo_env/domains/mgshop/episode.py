@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import numpy as np
 
 from gopo_env.core.domain import CustomerAct, DomainEpisode, ParsedResponse
+from gopo_env.core.frozen import CopyableRandom
 from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.parser import category_parser
@@ -43,9 +43,9 @@ class MgshopEpisode(DomainEpisode):
         self.parser = category_parser(scenario.category, products)
         # separate streams, so the built-in realizer's draws never shift the customer's
         self.customer = Customer(scenario, products, self.parser, params,
-                                 random.Random(f"customer:{seed}"))
+                                 CopyableRandom(f"customer:{seed}"))
         self.state = PublicState()
-        self.realizer = Realizer(self.state, products, random.Random(f"realizer:{seed}"))
+        self.realizer = Realizer(self.state, products, CopyableRandom(f"realizer:{seed}"))
         self._category = _CATEGORY_INDEX[scenario.category]
 
     def opening(self) -> CustomerAct:
