@@ -268,15 +268,15 @@ def _adapt(entry: _Entry, facts: list[tuple[str, str]], category: str) -> str:
             original = entry.text[start:end]
             if original.lower().endswith("s") and not value.endswith("s"):
                 value = _plural(value, category)
-            if m := _ARTICLE.search(before):
-                before = before[: m.start()]
-                value = value if value.endswith("s") else _a(value)
         words = value.split()
         for k in range(len(words) - 1, 0, -1):  # "ice " + "ice skates", "at least " + "at least 16GB"
             head = " ".join(words[:k]) + " "
             if before.lower().endswith(head.lower()):
                 before = before[: len(before) - len(head)]
                 break
+        if etype == "kind" and (m := _ARTICLE.search(before)):
+            before = before[: m.start()]
+            value = value if value.endswith("s") else _a(value)
         parts += [before, value]
         last = end
     return "".join(parts) + entry.text[last:]
