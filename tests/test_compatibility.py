@@ -57,6 +57,11 @@ def _action(env_id: str, obs, rng: np.random.Generator, p_masked: float = 0.0):
     return int(rng.choice(np.flatnonzero(obs["action_mask"])))
 
 
+def _canon(obs) -> str:
+    """An observation as text, dict keys sorted (Gymnasium's ``Dict`` spaces sort them)."""
+    return repr(dict(sorted(obs.items())) if isinstance(obs, dict) else obs)
+
+
 def _snapshot(env) -> str:
     d = env.unwrapped.dialogue
     return json.dumps([r.as_dict() for r in d.transcript], sort_keys=True)
@@ -133,8 +138,8 @@ def test_sb3_make_vec_env_dummy_and_subproc_with_ppo_and_maskable_ppo(env_id, so
         warnings.simplefilter("ignore")
         dummy = make_vec_env(env_id, n_envs=2, seed=0, env_kwargs=source)
         assert isinstance(dummy, DummyVecEnv)
-        PPO("MultiInputPolicy", dummy, n_steps=64, batch_size=64, n_epochs=1, seed=0).learn(128)
-        MaskablePPO("MultiInputPolicy", dummy, n_steps=64, batch_size=64, n_epochs=1, seed=0).learn(128)
+        PPO("MultiInputPolicy", dummy, n_steps=64, batch_size=64, n_epochs=1, seed=0).learn(256)
+        MaskablePPO("MultiInputPolicy", dummy, n_steps=64, batch_size=64, n_epochs=1, seed=0).learn(256)
         sub = make_vec_env(f"gopo_env:{env_id}", n_envs=2, seed=0, env_kwargs=source,
                            vec_env_cls=SubprocVecEnv, vec_env_kwargs={"start_method": "fork"})
         try:
@@ -151,11 +156,21 @@ def test_sb3_make_vec_env_dummy_and_subproc_with_ppo_and_maskable_ppo(env_id, so
 def test_maskable_ppo_without_monitor_logs_without_key_error():
     import torch
     from sb3_contrib import MaskablePPO
+    from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.vec_env import DummyVecEnv
+
+    class CountEnds(BaseCallback):
+        ends = 0
+
+        def _on_step(self) -> bool:
+            CountEnds.ends += int(self.locals["dones"].sum())
+            return True
 
     torch.set_num_threads(1)
     vec = DummyVecEnv([lambda: gym.make("GOPO-Mgshop-v0")])
-    MaskablePPO("MultiInputPolicy", vec, n_steps=64, batch_size=64, n_epochs=1, verbose=1).learn(192)
+    model = MaskablePPO("MultiInputPolicy", vec, n_steps=64, batch_size=64, n_epochs=1, verbose=1)
+    model.learn(192, callback=CountEnds())
+    assert CountEnds.ends > 0  # episodes ended, so SB3 looked for info["episode"] and logged
 
 
 # ------------------------------------------------------------------ 2: episode statistics
@@ -180,6 +195,32 @@ def test_episode_statistics_wrappers_keep_the_benchmark_metrics(env_id, source):
             assert info[key] == summary[key]
             if isinstance(env, Monitor):
                 assert info["episode"][key] == summary[key]
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_common_gymnasium_wrappers(env_id, source):
+    from gymnasium.spaces.utils import unflatten
+
+    rng = np.random.default_rng(0)
+    base = gym.make(env_id, **source)
+    flat = gym.wrappers.FlattenObservation(gym.make(env_id, **source))  # text too: code points
+    limited = gym.wrappers.TimeLimit(gym.make(env_id, **source), max_episode_steps=2)
+    obs, _ = base.reset(seed=4)
+    flat_obs, _ = flat.reset(seed=4)
+    limited.reset(seed=4)
+    assert flat.observation_space.contains(flat_obs)
+    assert _canon(unflatten(base.observation_space, flat_obs)) == _canon(obs)
+    for _ in range(2):
+        action = _action(env_id, obs, rng)
+        obs, *_ = base.step(action)
+        flat_obs, *_ = flat.step(action)
+        *_, truncated, _ = limited.step(action)
+        assert _canon(unflatten(base.observation_space, flat_obs)) == _canon(obs)
+    assert truncated or limited.unwrapped.dialogue.done
+    if "Text" not in env_id:
+        env = gym.wrappers.NormalizeReward(gym.wrappers.ClipReward(gym.make(env_id, **source), -1, 1))
+        obs, _ = env.reset(seed=0)
+        env.step(_action(env_id, obs, rng))
 
 
 # ------------------------------------------------------------------ 3: copies
