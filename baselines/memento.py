@@ -43,7 +43,7 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
-from baselines.common import evaluate
+from gopo_env.protocol import evaluate, mean_metrics
 
 
 @dataclass
@@ -225,7 +225,7 @@ class MementoAgent:
             if c.eval_every and steps >= next_eval:
                 next_eval += c.eval_every
                 t = time.perf_counter()
-                dev = evaluate(self, split="dev", episodes=c.eval_episodes)
+                dev = mean_metrics(evaluate(self, env_id, "dev", episodes=c.eval_episodes))
                 seconds = time.perf_counter() - t
                 eval_wall += seconds
                 self.history.append({"env_steps": steps, "dev_tse": dev["tse"],

@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from baselines.common import METRICS, rollouts
 
 from baselines.bc import BCAgent
-from baselines.common import METRICS, rollouts
 from baselines.memento import MementoAgent
 from baselines.ppo import PPOAgent
 from baselines.random_agent import RandomAgent
