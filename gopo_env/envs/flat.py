@@ -41,6 +41,10 @@ class FlatEnv(DialogueView):
             "action_mask": spaces.Box(0, 1, (self.acts.n,), np.int8),
         })
         self.action_space = spaces.Discrete(self.acts.n)
+        self.feature_names: tuple[str, ...] = (*domain.feature_names, *self.acts.extra_feature_names)
+        """Index -> name of ``observation["features"]``: the domain's, then the act table's."""
+        self.act_names: tuple[str, ...] = tuple(self.acts.names)
+        """Index -> name of each action (``recommend[0]``, ``answer[2]``, ...)."""
 
     def _state(self) -> dict[str, Any]:
         """The public state, built once per turn (mask, features and content all read it)."""
