@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pettingzoo.utils import wrappers
-
+from gopo_env.multiagent import aec_env
+from gopo_env.multiagent import parallel_env as _parallel
 from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
-from gopo_env.multiagent.parallel import TurnBasedParallelEnv
 
 
 class raw_env(DialogueAECEnv):  # noqa: N801 - PettingZoo's naming convention
@@ -19,13 +18,9 @@ class raw_env(DialogueAECEnv):  # noqa: N801 - PettingZoo's naming convention
 
 def env(**kwargs: Any):
     """The AEC environment wrapped in PettingZoo's order-enforcing and bounds checks."""
-    aec = raw_env(**kwargs)
-    aec = wrappers.AssertOutOfBoundsWrapper(aec)
-    return wrappers.OrderEnforcingWrapper(aec)
+    return aec_env(domain="mgshop", **kwargs)
 
 
-def parallel_env(inactive_action: str = "warn", **kwargs: Any):
-    """The turn-based Parallel view: only ``infos[a]["active_agent"]`` acts each step; an
-    inactive agent's action other than ``None`` warns (``inactive_action``: "warn", "raise",
-    "ignore"; see :mod:`gopo_env.multiagent.parallel`)."""
-    return TurnBasedParallelEnv(env(**kwargs), inactive_action=inactive_action)
+def parallel_env(**kwargs: Any):
+    """The Parallel view, by PettingZoo's turn-based conversion (only the active agent acts)."""
+    return _parallel(domain="mgshop", **kwargs)
