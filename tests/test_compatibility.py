@@ -317,7 +317,7 @@ def test_async_text_view_carries_unicode_and_newlines_through_shared_memory():
 
 # ------------------------------------------------------------------ 5: observations in their spaces
 @pytest.mark.parametrize("env_id", ENV_IDS)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**31 - 1), policy=st.integers(0, 2**31 - 1),
        p_masked=st.sampled_from([0.0, 0.2]), split=st.sampled_from(["train", "dev", "test"]))
 def test_observations_stay_inside_their_spaces(env_id, source, seed, policy, p_masked, split):
