@@ -2,7 +2,9 @@
 
 from gopo_env.domains.mgshop import MgshopDomain
 from gopo_env.domains.registry import domain_names, make_domain, register_domain, unregister_domain
+from gopo_env.domains.toy import ToyDomain
 
 register_domain("mgshop", MgshopDomain)
+register_domain("toy", ToyDomain)
 
 __all__ = ["domain_names", "make_domain", "register_domain", "unregister_domain"]
