@@ -1,0 +1,46 @@
+"""A hostile agent that walks its own interpreter's objects finds nothing of the hidden customer
+when ``gopo-bench evaluate`` runs it in its own process, and finds it when run in process (so
+the search is real and the test can fail)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gopo_env.domains import make_domain
+from gopo_env.registration import spec_of
+from leaderboard.runner import evaluate
+
+SPEC = "hostile_agent:HostileAgent"
+
+
+def _run(env_id: str, tmp_path: Path, isolate: bool) -> tuple[list[dict], list[str]]:
+    found = tmp_path / f"found-{isolate}.jsonl"
+    out = tmp_path / f"sub-{isolate}"
+    evaluate(SPEC, out, agent_kwargs={"out": str(found), "episodes": 2, "scans": 2}, env_id=env_id,
+             split="test", trials=1, isolate=isolate)
+    lines = [json.loads(x) for x in found.read_text().splitlines()]
+    played = [json.loads(x)["scenario_id"] for x in (out / "trajectories.jsonl").read_text().splitlines()]
+    return lines, played
+
+
+@pytest.mark.parametrize("env_id", ["GOPO-Toy-v0", "GOPO-Mgshop-v0"])
+def test_hostile_agent_finds_nothing_in_its_own_process(env_id, tmp_path):
+    lines, _ = _run(env_id, tmp_path, isolate=True)
+    assert len(lines) == 4  # it did search: 2 episodes x 2 acts
+    for line in lines:
+        assert line["types"] == {} and line["live"] == [] and line["ids"] == [], line
+
+
+@pytest.mark.parametrize("env_id", ["GOPO-Toy-v0", "GOPO-Mgshop-v0"])
+def test_same_agent_in_process_finds_the_current_customer(env_id, tmp_path):
+    lines, played = _run(env_id, tmp_path, isolate=False)
+    domain = make_domain(spec_of(env_id).domain)
+    assert len(lines) == 4
+    for line in lines:
+        current = played[line["episode"]]
+        assert line["types"].get("Dialogue", 0) >= 1
+        assert repr(domain.scenario(current)) in line["live"]  # the hidden constraints, read
+        assert current in line["ids"]
