@@ -10,8 +10,8 @@ back), alternating the two ``--repeats`` times. Prints µs per assistant turn (m
 repeats, min-max in brackets), the ratio isolated / in-process and the added µs per turn, the
 mean pickled size of one ``act`` message, the agent process's start-up time, and the end-to-end
 ``leaderboard.runner.evaluate`` (scoring and writing included) with ``isolate=True`` vs
-``False`` on one trial (best of two alternating runs). The same episodes are played both ways; the script checks that both
-give identical transcripts.
+``False`` on one trial (best of two alternating runs). The same episodes are played both ways;
+the script checks that both give identical transcripts.
 """
 
 from __future__ import annotations
