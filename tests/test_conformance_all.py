@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import random
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from pettingzoo.env_registry import registration as pz
 from pettingzoo.test import api_test, parallel_api_test
 
 import gopo_env  # noqa: F401  (registers the ids)
+from gopo_env.core.dialogue import Dialogue
+from gopo_env.domains import domain_names, make_domain
 
 GOPO_IDS = sorted(k for k in gym.registry if k.startswith("GOPO-"))
 PZ_IDS = sorted(k for k in pz.aec_registry if k.startswith("gopo/"))
@@ -30,8 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_domain_has_its_ids():
-    from gopo_env.domains import domain_names
-
     for name in domain_names():
         assert f"gopo/{name}-v0" in PZ_IDS
         assert f"gopo/{name}-v0" in pz.parallel_registry
@@ -95,6 +96,34 @@ def test_transcripts_identical_in_a_fresh_process():
     assert sorted(there) == GOPO_IDS
     for env_id in GOPO_IDS:
         assert there[env_id] == transcript(env_id, 7), env_id
+
+
+@pytest.mark.parametrize("domain", domain_names())
+def test_domain_contract(domain):
+    """The SOP, mask, toolkit and public state of every domain keep the contract of
+    ``gopo_env/domains/README.md`` along the SOP's own episodes on the test split."""
+    d = Dialogue(make_domain(domain), split="test")
+    dom = d.domain
+    assert len(dom.feature_names) == dom.n_features and dom.max_turns >= 1
+    toolkit = dom.toolkit()
+    if toolkit is not None:
+        assert toolkit.strategies == dom.strategies
+        toolkit = pickle.loads(pickle.dumps(toolkit))  # what an agent process receives
+    for sid in d.scenario_ids("test")[:10]:
+        d.reset(seed=1, scenario_id=sid)
+        while not d.done:
+            state = d.episode.public_state()
+            assert json.loads(json.dumps(state)) == state  # JSON-able, plain values
+            sop = d.builtin_strategy()
+            assert d.mask()[sop] == 1, (sid, d.turn, dom.strategies[sop])
+            if toolkit is not None:
+                assert toolkit.sop_strategy(state, d.turn) == sop
+            d.choose(sop)
+            text = d.realize()
+            assert 0 < len(text) <= dom.max_response_chars and d.episode.parse(text).strategy == sop
+            d.respond(text)
+        names, gains, achieved = d.episode.agenda()
+        assert len(names) == len(gains) == len(achieved) and all(g >= 0 for g in gains)
 
 
 @pytest.mark.parametrize("pz_id", PZ_IDS)
