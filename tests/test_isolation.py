@@ -44,3 +44,24 @@ def test_same_agent_in_process_finds_the_current_customer(env_id, tmp_path):
         assert line["types"].get("Dialogue", 0) >= 1
         assert repr(domain.scenario(current)) in line["live"]  # the hidden constraints, read
         assert current in line["ids"]
+
+
+def test_gopo_bench_evaluate_cli_isolates_the_hostile_agent(tmp_path):
+    """The same check through the command line a participant runs (``gopo-bench evaluate``)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    found = tmp_path / "found.jsonl"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.pathsep.join(
+        [str(root), str(root / "tests"), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "leaderboard.cli", "evaluate", "--agent", SPEC, "--agent-kwargs",
+         json.dumps({"out": str(found), "episodes": 4, "scans": 3}), "--env", "GOPO-Toy-v0",
+         "--split", "test", "--out", str(tmp_path / "sub"), "--no-progress"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(x) for x in found.read_text().splitlines()]
+    assert len(lines) == 12
+    assert all(x["types"] == {} and x["live"] == [] and x["ids"] == [] for x in lines), lines
