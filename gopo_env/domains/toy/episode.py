@@ -67,6 +67,12 @@ class ToyState:
 
 
 class ToyEpisode(DomainEpisode):
+    """One café customer: :class:`ToyCustomer` (hidden) and :class:`ToyState` (public).
+
+    The customer reacts to what it reads (the parse of the text), not to the expert's label;
+    the template writer draws its wording from ``random.Random(f"writer:{seed}")``.
+    """
+
     def __init__(self, scenario: ToyScenario, seed: int, max_turns: int) -> None:
         self.scenario = scenario
         self.max_turns = max_turns
