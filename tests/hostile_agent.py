@@ -6,8 +6,8 @@ line to ``out`` with what it found:
 
 * ``types``: how many instances of the simulator's hidden classes it saw (the dialogue engine,
   any ``DomainEpisode``, the customers, the scenarios and their parts, the env views);
-* ``live``: ``repr`` of the scenario each live dialogue / episode / customer object points to
-  (the current customer's hidden constraints);
+* ``live``: ``repr`` of the scenario that any ``gopo_env`` object (dialogue, episode, customer,
+  a new domain's own classes) points to: the current customer's hidden constraints;
 * ``ids``: strings that look like scenario ids (``mgshop-test-0003``), hidden from agents.
 
 It then plays the SOP through the public toolkit, so the episode goes on normally. The module
@@ -48,8 +48,11 @@ def scan() -> dict[str, Any]:
         name = _hidden(obj)
         if name is not None:
             types[name] += 1
+        if name is not None or type(obj).__module__.startswith("gopo_env."):
+            # any simulator object that holds a scenario (a new domain's customer included)
             scenario = getattr(obj, "scenario", None)
             if scenario is not None and not callable(scenario):  # Domain.scenario is a method
+                types.setdefault(type(obj).__name__, 1)
                 live.add(repr(scenario))
         for ref in gc.get_referents(obj):
             if isinstance(ref, str) and len(ref) < 40 and SCENARIO_ID.match(ref):

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from gopo_env.domains import make_domain
-from gopo_env.registration import spec_of
+from gopo_env.registration import env_specs, spec_of
 from leaderboard.runner import evaluate
 
 SPEC = "hostile_agent:HostileAgent"
+EXPERT_IDS = [i for i, spec in env_specs().items() if spec.view == "expert"]  # one per domain version
 
 
 def _run(env_id: str, tmp_path: Path, isolate: bool) -> tuple[list[dict], list[str]]:
@@ -26,7 +27,7 @@ def _run(env_id: str, tmp_path: Path, isolate: bool) -> tuple[list[dict], list[s
     return lines, played
 
 
-@pytest.mark.parametrize("env_id", ["GOPO-Toy-v0", "GOPO-Mgshop-v0"])
+@pytest.mark.parametrize("env_id", EXPERT_IDS)
 def test_hostile_agent_finds_nothing_in_its_own_process(env_id, tmp_path):
     lines, _ = _run(env_id, tmp_path, isolate=True)
     assert len(lines) == 4  # it did search: 2 episodes x 2 acts
@@ -34,7 +35,7 @@ def test_hostile_agent_finds_nothing_in_its_own_process(env_id, tmp_path):
         assert line["types"] == {} and line["live"] == [] and line["ids"] == [], line
 
 
-@pytest.mark.parametrize("env_id", ["GOPO-Toy-v0", "GOPO-Mgshop-v0"])
+@pytest.mark.parametrize("env_id", EXPERT_IDS)
 def test_same_agent_in_process_finds_the_current_customer(env_id, tmp_path):
     lines, played = _run(env_id, tmp_path, isolate=False)
     domain = make_domain(spec_of(env_id).domain)
