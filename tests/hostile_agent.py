@@ -34,7 +34,8 @@ SCENARIO_ID = re.compile(r"^[a-z]+-(?:train|dev|test)-\d+$")
 def _hidden(obj: Any) -> str | None:
     """The hidden class name ``obj`` is an instance of (its own or a base class), else None."""
     for cls in type(obj).__mro__:
-        if cls.__name__ in HIDDEN_TYPES and cls.__module__.startswith("gopo_env."):
+        module = cls.__dict__.get("__module__")
+        if cls.__name__ in HIDDEN_TYPES and isinstance(module, str) and module.startswith("gopo_env."):
             return cls.__name__
     return None
 
@@ -48,7 +49,8 @@ def scan() -> dict[str, Any]:
         name = _hidden(obj)
         if name is not None:
             types[name] += 1
-        if name is not None or type(obj).__module__.startswith("gopo_env."):
+        module = type(obj).__dict__.get("__module__")
+        if name is not None or (isinstance(module, str) and module.startswith("gopo_env.")):
             # any simulator object that holds a scenario (a new domain's customer included)
             scenario = getattr(obj, "scenario", None)
             if scenario is not None and not callable(scenario):  # Domain.scenario is a method
