@@ -165,7 +165,7 @@ class Trajectory:
 Chooser = Callable[[np.ndarray, np.ndarray, np.ndarray], int]
 
 
-def play(dialogue: Any, scenario_id: str, seed: int, choose: Chooser, k: int, cs: CSAgent
+def rollout(dialogue: Any, scenario_id: str, seed: int, choose: Chooser, k: int, cs: CSAgent
          ) -> Trajectory:
     """One episode on the engine: ``choose(features, history, mask)`` picks, ``cs`` writes."""
     dialogue.reset(seed=seed, scenario_id=scenario_id)
@@ -447,7 +447,7 @@ class GOPOAgent:
         demos: list[Trajectory] = []
         while steps.fits(limit=bc_limit):
             sid = ids[order[len(demos) % len(ids)]]
-            demos.append(play(dialogue, sid, int(rng.integers(2**31)),
+            demos.append(rollout(dialogue, sid, int(rng.integers(2**31)),
                               lambda *_: dialogue.builtin_strategy(), c.history, cs))
             steps.spend(len(demos[-1]))
         stats["bc_steps"], stats["bc_episodes"] = steps.used, len(demos)
@@ -467,7 +467,7 @@ class GOPOAgent:
                 group = []
                 for j in range(c.group_size):
                     choose = self.greedy if j == 0 and c.include_greedy else explore
-                    t = play(dialogue, sid, ep_seed, choose, c.history, cs)
+                    t = rollout(dialogue, sid, ep_seed, choose, c.history, cs)
                     t.score = c.objective(t.summary)
                     steps.spend(len(t))
                     group.append(t)

@@ -106,7 +106,9 @@ def make_view(env_id: str, roles: Sequence[str], split: str = "test", strict: bo
     if spec.view == "expert" and "service" in roles:
         from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
 
-        return DialogueAECEnv(split=split, strict=strict, **spec.kwargs, **kwargs)
+        # the registered kwargs (not the generated ones): what gym.make would build
+        registered = dict(gym.registry[spec.env_id].kwargs or {})
+        return DialogueAECEnv(split=split, strict=strict, **{**registered, **kwargs})
     if spec.view == "text" and tuple(roles) != ("service",):
         raise ValueError(f"{env_id} is a text view: the agent writes every response, so its roles "
                          f"must be ('service',), got {tuple(roles)}")
@@ -214,7 +216,12 @@ def _agent_main(conn: Any, spec: str, kwargs: dict[str, Any], load: str | None, 
 
     try:
         module, _, name = spec.partition(":")
-        agent = getattr(importlib.import_module(module), name)(**kwargs)
+        cls = getattr(importlib.import_module(module), name)
+        try:
+            agent = cls(**kwargs)
+        except TypeError as e:
+            conn.send(("error", f"cannot be constructed with {kwargs}: {e}"))
+            return
         if load:
             agent.load(load)
         conn.send(("ok", tuple(agent.roles)))

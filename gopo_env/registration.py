@@ -74,7 +74,7 @@ def spec_of(env_id: str) -> EnvSpec:
     specs = env_specs()
     key = env_id.removeprefix("gopo_env:")
     if key not in specs:
-        raise KeyError(f"{env_id!r} is not a GOPO env id; registered: {sorted(specs)}")
+        raise KeyError(f"unknown env id {env_id!r}; registered GOPO envs: {sorted(specs)}")
     return specs[key]
 
 

@@ -318,10 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", required=True, metavar="DIR")
     tr.set_defaults(func=_train)
 
-    data = sub.add_parser("data", help="get the datasets the environment can use (MG-ShopDial)")
+    from gopo_env.data import datasets
+
+    data = sub.add_parser("data", help=f"get the datasets the domains can use ({', '.join(datasets())})")
     data_sub = data.add_subparsers(dest="action", required=True)
     fetch = data_sub.add_parser("fetch", help="download a dataset, verify every sha256, install atomically")
-    fetch.add_argument("name", choices=("mgshopdial",))
+    fetch.add_argument("name", choices=tuple(datasets()), help="a dataset a registered domain declares")
     fetch.add_argument("--dest", default=None, metavar="DIR",
                        help="target folder (default: $XDG_CACHE_HOME/gopo-bench/NAME or ~/.cache/...)")
     fetch.add_argument("--from", dest="source", default=None, metavar="URL-or-DIR",

@@ -140,6 +140,7 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     from leaderboard.loading import parse_kwargs
 
     kwargs = agent_kwargs if isinstance(agent_kwargs, dict) else parse_kwargs(agent_kwargs)
+    env_info(env_id)  # an unknown env id is a clear error before any agent is built
     process = None
     if agent is None and isolate:
         load_class(agent_spec)  # a clear error here, not in the child

@@ -9,11 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import agents
-import baselines
-import gopo_env
-import leaderboard
-
 REPO = Path(__file__).resolve().parents[1]
 
 

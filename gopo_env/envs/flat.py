@@ -41,11 +41,19 @@ class FlatEnv(DialogueView):
             "action_mask": spaces.Box(0, 1, (self.acts.n,), np.int8),
         })
         self.action_space = spaces.Discrete(self.acts.n)
+        self.feature_names: tuple[str, ...] = (*domain.feature_names, *self.acts.extra_feature_names)
+        """Index -> name of ``observation["features"]``: the domain's, then the act table's."""
+        self.act_names: tuple[str, ...] = tuple(self.acts.names)
+        """Index -> name of each action (``recommend[0]``, ``answer[2]``, ...)."""
 
     def _state(self) -> dict[str, Any]:
-        episode = self.dialogue.episode
-        assert episode is not None
-        return episode.public_state()
+        """The public state, built once per turn (mask, features and content all read it)."""
+        d = self.dialogue
+        assert d.episode is not None
+        cached = getattr(self, "_state_cache", None)  # (episode, turn, state): holds the episode
+        if cached is None or cached[0] is not d.episode or cached[1] != d.turn:
+            cached = self._state_cache = (d.episode, d.turn, d.episode.public_state())
+        return cached[2]
 
     def _act_mask(self) -> np.ndarray:
         d = self.dialogue

@@ -53,6 +53,7 @@ class FlatActs(FlatActTable):
             [f"candidate{i}.{f}" for i in range(k) for f in per]
             + [f"pending_question.attribute{j}" for j in range(self.n_attributes)])
         self._rng = random.Random(0)  # matches() draws nothing; a realizer needs one
+        self._last: tuple[Any, str, list[Product]] | None = None
 
     def attributes(self, category: str) -> tuple[str, ...]:
         return self._attributes[category]
@@ -60,7 +61,12 @@ class FlatActs(FlatActTable):
     def candidates(self, state: Mapping[str, Any], category: str | None = None) -> list[Product]:
         """The top-k catalogue matches for what the customer has said, best first."""
         category = category or state["category"]
-        return public_realizer(state, self.catalogues[category], self._rng).matches(self.k)
+        last = self._last
+        if last is not None and last[0] is state and last[1] == category:
+            return last[2]  # the same snapshot: mask, content and features share one search
+        found = public_realizer(state, self.catalogues[category], self._rng).matches(self.k)
+        self._last = (state, category, found)
+        return found
 
     def strategy_of(self, act: int) -> int:
         return self.table[act][0]
