@@ -331,7 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.set_defaults(func=_data_fetch)
 
     bm = sub.add_parser("benchmark", help="train and compare GOPO, its ablations and the baselines")
-    bm.add_argument("domain", choices=("mgshop",), help="the domain (its Expert view is used)")
+    from leaderboard.bench.entrants import domain_envs
+
+    bm.add_argument("domain", choices=tuple(domain_envs()),
+                    help="the domain (its newest version's Expert view is used)")
     bm.add_argument("--budget", default="small", choices=("tiny", "small", "full"),
                     help="equal env-step budget of every entrant; tiny only checks the pipeline "
                          "(docs/benchmark.md; default: %(default)s)")
