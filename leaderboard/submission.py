@@ -33,7 +33,7 @@ MAX_TRAJECTORIES_BYTES = 512 << 20
 MAX_LINE_BYTES = 4 << 20
 """One episode line larger than this (4 MiB) is rejected."""
 LEADERBOARD_SPLIT = "test"
-"""The leaderboard scores the test split only (SPEC §2)."""
+"""The leaderboard scores the test split only (docs/environment.md)."""
 
 TURN_FIELDS = ("turn", "strategy", "strategy_name", "response", "customer", "intent", "polarity",
                "achieved", "aligned", "faithful", "violations", "reward")

@@ -61,7 +61,7 @@ from leaderboard.submission import atomic_write_text, dumps
 def env_overrides(env_kwargs: Mapping[str, Any] | None, domain: str | None = None) -> Iterator[None]:
     """Within the block, every registered GOPO env is made with ``env_kwargs`` added.
 
-    Agents train by env id (``train(env_id, budget, seed)``, SPEC §6), so extra ``gym.make``
+    Agents train by env id (``train(env_id, budget, seed)``, docs/environment.md), so extra ``gym.make``
     arguments (``{"source": "mgshopdial"}``, ``{"params": "calibrated"}``) reach them, the
     evaluation runner and PPO's flat view only through the registry. The specs are restored on
     exit.
