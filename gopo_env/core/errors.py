@@ -8,7 +8,7 @@ class GopoError(Exception):
 
 
 class InvalidActionError(GopoError, ValueError):
-    """An agent's action breaks the protocol (SPEC §2 "Bad input").
+    """An agent's action breaks the protocol (docs/environment.md, "Bad input").
 
     Raised for out-of-space input (unless ``invalid_input="score"``) and, with ``strict=True``,
     for an in-space action the SOP masks (by default that one is played and scored as an SOP
