@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,9 @@ class LLMMonolithicAgent:
                            "Gymnasium view GOPO-Mgshop-Text-v0 puts it in info, other loops must call "
                            "attach(dialogue) first (env.unwrapped.dialogue)")
 
-    def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
+    def _prompt_and_seed(self, role: str, observation: Any, info: dict[str, Any]) -> tuple[str, int]:
+        """The prompt of one turn and its sampling seed, from ``(observation, info)`` alone when
+        ``info`` carries ``episode_seed`` and ``turn`` (the views and drivers always do)."""
         if role != "service":
             raise ValueError(f"LLMMonolithicAgent plays only 'service' (on a text view), got {role!r}")
         transcript = info.get("transcript")
@@ -77,12 +80,29 @@ class LLMMonolithicAgent:
                    else history_from_text(str(observation)))
         prompt = service_prompt(history, self._context(info), None, self.history_lines)
         self._turn += 1
-        seed = zlib.crc32(f"llm-mono:{self.seed}:{self._episode_seed}:{self._turn}".encode())
-        text = self.backend.generate([prompt], max_new_tokens=self.max_new_tokens,
-                                     temperature=self.temperature, top_p=self.top_p, seed=seed)[0]
+        episode_seed, turn = info.get("episode_seed", self._episode_seed), info.get("turn")
+        turn = self._turn if turn is None else int(turn) + 1
+        return prompt, zlib.crc32(f"llm-mono:{self.seed}:{episode_seed}:{turn}".encode())
+
+    def _clean(self, text: str) -> str:
         text = CONTROL_CHARS.sub(" ", text).strip()[: self.max_chars]
         self.counts["responses"] += 1
         if not text:
             self.counts["empty"] += 1
             return EMPTY_REPLY
         return text
+
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
+        prompt, seed = self._prompt_and_seed(role, observation, info)
+        text = self.backend.generate([prompt], max_new_tokens=self.max_new_tokens,
+                                     temperature=self.temperature, top_p=self.top_p, seed=seed)[0]
+        return self._clean(text)
+
+    def act_batch(self, role: str, observations: Sequence[Any], infos: Sequence[dict[str, Any]]) -> list[str]:
+        """``act`` for many dialogues at once, in one ``generate`` call (batched evaluation,
+        ``leaderboard.batched``): the same texts as ``act`` on each, in order."""
+        pairs = [self._prompt_and_seed(role, o, i) for o, i in zip(observations, infos)]
+        texts = self.backend.generate([p for p, _ in pairs], max_new_tokens=self.max_new_tokens,
+                                      temperature=self.temperature, top_p=self.top_p,
+                                      seed=[s for _, s in pairs])
+        return [self._clean(t) for t in texts]
