@@ -94,11 +94,13 @@ def play_batch(dialogues: Sequence[Dialogue], agent: Any, roles: tuple[str, ...]
 
 
 def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict: bool = True,
-        batch: int = 32, progress: bool = False) -> tuple[EnvInfo, list[int], list[dict[str, Any]]]:
+        batch: int = 32, progress: bool = False, episodes: int | None = None
+        ) -> tuple[EnvInfo, list[int], list[dict[str, Any]]]:
     """``leaderboard.runner.run`` with ``batch`` dialogues in flight: same plan, same records.
 
     ``batch=1`` or an agent without ``act_batch``: the sequential path, episode by episode.
-    Raises ``ValueError`` for ``batch < 1`` or ``trials < 1``.
+    ``episodes``: only the first N scenarios of the split in each trial (a quick look, not the
+    leaderboard protocol). Raises ``ValueError`` for ``batch < 1`` or ``trials < 1``.
     """
     if batch < 1 or trials < 1:
         raise ValueError(f"batch and trials must be >= 1, got batch={batch}, trials={trials}")
@@ -110,6 +112,9 @@ def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict:
     dialogues = [d0] + [make_dialogue(env_id, split, strict)[0] for _ in range(width - 1)]
     seeds = [seed + k for k in range(trials)]
     plan = list(episode_plan(d0, split, seeds))
+    if episodes is not None:
+        keep = set(d0.scenario_ids(split)[:episodes])
+        plan = [p for p in plan if p[2] in keep]
     advance, close = progress_bar(len(plan), progress)
     records: list[dict[str, Any]] = []
     text_mode = env.mode == "text"

@@ -55,7 +55,7 @@ class Backend(Protocol):
 
     stats: GenerationStats
 
-    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
+    def generate(self, prompts: Sequence[Prompt], *, max_new_tokens: int = 64, temperature: float = 0.0,
                  top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop: Sequence[str] = DEFAULT_STOP) -> list[str]:
         """One completion per prompt, in order. ``temperature == 0`` is greedy; with a ``seed``
@@ -64,13 +64,24 @@ class Backend(Protocol):
         seed=seed[i])`` would (what batched evaluation needs to match sequential evaluation)."""
 
 
-def _check_prompts(prompts: Any) -> list[str]:
+Prompt = str | list[dict[str, str]]
+"""A plain-text prompt, or a conversation: chat messages ``{"role": ..., "content": ...}``."""
+
+
+def _is_conversation(p: Any) -> bool:
+    return (isinstance(p, list) and bool(p)
+            and all(isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+                    for m in p))
+
+
+def _check_prompts(prompts: Any) -> list[Prompt]:
     if isinstance(prompts, str) or not isinstance(prompts, Sequence):
-        raise TypeError(f"generate() takes a sequence of prompt strings, got {type(prompts).__name__}; "
+        raise TypeError(f"generate() takes a sequence of prompts, got {type(prompts).__name__}; "
                         "wrap a single prompt in a list")
-    bad = [i for i, p in enumerate(prompts) if not isinstance(p, str)]
+    bad = [i for i, p in enumerate(prompts) if not isinstance(p, str) and not _is_conversation(p)]
     if bad:
-        raise TypeError(f"generate(): prompt {bad[0]} is a {type(prompts[bad[0]]).__name__}, not a str")
+        raise TypeError(f"generate(): prompt {bad[0]} is a {type(prompts[bad[0]]).__name__}, neither a str nor "
+                        "a non-empty list of {'role': str, 'content': str} messages")
     return list(prompts)
 
 
@@ -219,8 +230,16 @@ class TransformersBackend:
         self.eos_ids = sorted({int(i) for i in [*eos_ids, self.tokenizer.eos_token_id] if i is not None})
         self.stats = GenerationStats()
 
-    def render(self, prompt: str) -> str:
-        """The text the model reads for ``prompt``: the chat template's rendering, or the prompt."""
+    def render(self, prompt: Prompt) -> str:
+        """The text the model reads for ``prompt``: the chat template's rendering, or the prompt.
+
+        A conversation (list of messages) is rendered as is, with the generation prompt; it
+        needs a chat template (``BackendError`` otherwise)."""
+        if isinstance(prompt, list):
+            if not getattr(self.tokenizer, "chat_template", None):
+                raise BackendError(f"a conversation prompt needs a chat template; the tokenizer of {self.path} "
+                                   "has none (set tokenizer.chat_template or send plain-text prompts)")
+            return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
         if not self.chat:
             return prompt
         messages = [{"role": "user", "content": prompt}]
@@ -231,7 +250,7 @@ class TransformersBackend:
     def __repr__(self) -> str:
         return f"TransformersBackend({str(self.path)!r}, device={self.device!r})"
 
-    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
+    def generate(self, prompts: Sequence[Prompt], *, max_new_tokens: int = 64, temperature: float = 0.0,
                  top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop: Sequence[str] = DEFAULT_STOP) -> list[str]:
         prompts = _check_prompts(prompts)
@@ -261,9 +280,11 @@ class TransformersBackend:
         new_tokens = 0
         eos = self.eos_ids
         for start in range(0, len(prompts), self.batch_size):
-            chunk = [self.render(p) for p in prompts[start:start + self.batch_size]]
+            raw = prompts[start:start + self.batch_size]
+            chunk = [self.render(p) for p in raw]
+            templated = self.chat or any(isinstance(p, list) for p in raw)
             enc = self.tokenizer(chunk, return_tensors="pt", padding=True, truncation=True,
-                                 add_special_tokens=not self.chat,
+                                 add_special_tokens=not templated,
                                  max_length=self.context_length - max_new_tokens).to(self.device)
             sampling: dict[str, Any] = {"do_sample": False}
             if temperature > 0:
@@ -293,7 +314,8 @@ RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 class OpenAIChatBackend:
     """Chat completions from an OpenAI-compatible server (``POST {base_url}/chat/completions``).
 
-    Each prompt is sent as the user message after ``system``. Transient failures (HTTP 408/429/
+    Each prompt is sent as the user message after ``system``; a conversation (a list of chat
+    messages, e.g. :func:`agents.llm.chat.service_messages`) is sent as is. Transient failures (HTTP 408/429/
     5xx, timeouts, refused connections) are retried ``max_retries`` times with exponential
     backoff (``backoff · 2^k`` seconds, at most ``max_backoff``; a numeric ``Retry-After`` is
     honoured); anything else fails at once with the URL, the status and the server's words.
@@ -328,7 +350,7 @@ class OpenAIChatBackend:
     def __repr__(self) -> str:
         return f"OpenAIChatBackend({self.url!r}, model={self.model!r})"
 
-    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
+    def generate(self, prompts: Sequence[Prompt], *, max_new_tokens: int = 64, temperature: float = 0.0,
                  top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop: Sequence[str] = DEFAULT_STOP) -> list[str]:
         prompts = _check_prompts(prompts)
@@ -337,8 +359,12 @@ class OpenAIChatBackend:
         started = time.perf_counter()
 
         def one(i: int) -> tuple[str, int]:
-            messages = [{"role": "user", "content": prompts[i]}]
-            if self.system:
+            prompt = prompts[i]
+            if isinstance(prompt, list):  # a conversation: sent as is
+                messages = list(prompt)
+            else:
+                messages = [{"role": "user", "content": prompt}]
+            if self.system and not isinstance(prompt, list):
                 messages.insert(0, {"role": "system", "content": self.system})
             body: dict[str, Any] = {"model": self.model, "messages": messages,
                                     "max_tokens": max_new_tokens, "temperature": temperature,
