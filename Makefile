@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm
+TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm,train
 DEMO_EXTRAS ?= agents,web
 
 .PHONY: demo test install-test install-demo lint bench clean

@@ -118,7 +118,8 @@ def main() -> int:
     per_episode, _ = score("GOPO-Mgshop-Text-v0", records, 1)
     mean = {k: round(sum(float(m[k]) for m in per_episode) / len(per_episode), 3)
             for k in ("success", "tse", "gre") if k in per_episode[0]}
-    print(f"   evaluated {len(records)} dev dialogues in {time.perf_counter() - t2:.1f} s: {json.dumps(mean)}")
+    print(f"   evaluated {len(records)} dev dialogues in {time.perf_counter() - t2:.1f} s: "
+          f"{json.dumps(mean)}")
     (out / "summary.json").write_text(json.dumps({"pairs": meta["rows"], "steps": args.steps,
                                                   "train_seconds": seconds, "held_out_accuracy": acc,
                                                   "loss": result.training_loss}, indent=2) + "\n")

@@ -14,7 +14,8 @@ import torch  # noqa: E402
 from agents.llm.export import objective  # noqa: E402
 from agents.llm.grpo_env import OVER, DialogueEnv, grpo_dataset  # noqa: E402
 
-CALL = '<tool_call>\n{"name": "reply", "arguments": {"message": "Hello and welcome!"}}\n</tool_call><|im_end|>'
+CALL = ('<tool_call>\n{"name": "reply", "arguments": {"message": "Hello and welcome!"}}\n</tool_call>'
+        "<|im_end|>")
 
 
 def test_env_plays_a_dialogue_through_its_tool():

@@ -73,7 +73,8 @@ def test_dpo_trains_on_exported_turn_pairs(exported, tmp_path):
     model = AutoModelForCausalLM.from_pretrained(path)
     reference = AutoModelForCausalLM.from_pretrained(path).eval()
     rows = exported["turn"].select(range(8))
-    trainer = DPOTrainer(model=model, args=config(tmp_path, 6), train_dataset=rows, processing_class=tokenizer)
+    trainer = DPOTrainer(model=model, args=config(tmp_path, 6), train_dataset=rows,
+                         processing_class=tokenizer)
     trainer.train()
     assert trainer.state.global_step == 6
     after = margins(trainer.model.eval(), reference, tokenizer, list(rows))
@@ -102,7 +103,8 @@ def test_gopo_through_trl_moves_the_strategy_preference(exported, tmp_path):
     model = AutoModelForCausalLM.from_pretrained(path)
     reference = AutoModelForCausalLM.from_pretrained(path).eval()
     rows = exported["strategy"].select(range(8))
-    trainer = GOPOTrainer(model=model, args=config(tmp_path, 6), train_dataset=rows, processing_class=tokenizer)
+    trainer = GOPOTrainer(model=model, args=config(tmp_path, 6), train_dataset=rows,
+                          processing_class=tokenizer)
     trainer.train()
     after = margins(trainer.model.eval(), reference, tokenizer, list(rows), masked=True)
     assert after.mean() > 0 and (after > 0).mean() >= 0.75

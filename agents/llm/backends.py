@@ -70,17 +70,19 @@ Prompt = str | list[dict[str, str]]
 
 def _is_conversation(p: Any) -> bool:
     return (isinstance(p, list) and bool(p)
-            and all(isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
-                    for m in p))
+            and all(isinstance(m, dict) and isinstance(m.get("role"), str)
+                    and isinstance(m.get("content"), str) for m in p))
 
 
 def _check_prompts(prompts: Any) -> list[Prompt]:
     if isinstance(prompts, str) or not isinstance(prompts, Sequence):
-        raise TypeError(f"generate() takes a sequence of prompts, got {type(prompts).__name__}; "
+        raise TypeError(f"generate() takes a sequence of prompt strings (or conversations), got "
+                        f"{type(prompts).__name__}; "
                         "wrap a single prompt in a list")
     bad = [i for i, p in enumerate(prompts) if not isinstance(p, str) and not _is_conversation(p)]
     if bad:
-        raise TypeError(f"generate(): prompt {bad[0]} is a {type(prompts[bad[0]]).__name__}, neither a str nor "
+        raise TypeError(f"generate(): prompt {bad[0]} is a {type(prompts[bad[0]]).__name__}, neither a str "
+                        "nor "
                         "a non-empty list of {'role': str, 'content': str} messages")
     return list(prompts)
 
@@ -237,7 +239,8 @@ class TransformersBackend:
         needs a chat template (``BackendError`` otherwise)."""
         if isinstance(prompt, list):
             if not getattr(self.tokenizer, "chat_template", None):
-                raise BackendError(f"a conversation prompt needs a chat template; the tokenizer of {self.path} "
+                raise BackendError("a conversation prompt needs a chat template; the tokenizer of "
+                                   f"{self.path} "
                                    "has none (set tokenizer.chat_template or send plain-text prompts)")
             return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
         if not self.chat:
@@ -360,10 +363,8 @@ class OpenAIChatBackend:
 
         def one(i: int) -> tuple[str, int]:
             prompt = prompts[i]
-            if isinstance(prompt, list):  # a conversation: sent as is
-                messages = list(prompt)
-            else:
-                messages = [{"role": "user", "content": prompt}]
+            # a conversation is sent as is; a plain prompt is the user message after the system one
+            messages = list(prompt) if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
             if self.system and not isinstance(prompt, list):
                 messages.insert(0, {"role": "system", "content": self.system})
             body: dict[str, Any] = {"model": self.model, "messages": messages,

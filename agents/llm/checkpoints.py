@@ -28,7 +28,8 @@ ARCHITECTURES = ("gpt2", "llama", "qwen2")
 CHATML_TEMPLATE = (
     "{%- for message in messages %}"
     "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|im_start|>assistant\\n' }}{% generation %}{{- message['content'] + '<|im_end|>' }}{% endgeneration %}"
+    "{{- '<|im_start|>assistant\\n' }}"
+    "{% generation %}{{- message['content'] + '<|im_end|>' }}{% endgeneration %}"
     "{{- '\\n' }}"
     "{%- else %}"
     "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
@@ -60,7 +61,8 @@ def chat_template(arch: str) -> str:
     try:
         from trl.chat_template_utils import llama3_1_chat_template, qwen2_5_chat_template
     except ImportError as e:
-        raise ImportError(f"the {arch} chat template comes from TRL ({e}): pip install 'gopo-bench[train]'") from e
+        raise ImportError(f"the {arch} chat template comes from TRL ({e}): "
+                          "pip install 'gopo-bench[train]'") from e
     return {"qwen2": qwen2_5_chat_template, "llama": llama3_1_chat_template}[arch]
 
 
@@ -81,9 +83,9 @@ def _config(arch: str, vocab: int, hidden: int, layers: int, heads: int, context
     return tf.Qwen2Config(tie_word_embeddings=True, **shared)
 
 
-def build_checkpoint(out: str | Path, arch: str = "qwen2", texts: Iterable[str] = (), *, vocab_size: int = 512,
-                     hidden: int = 32, layers: int = 2, heads: int = 4, context: int = 1024,
-                     seed: int = 0) -> Path:
+def build_checkpoint(out: str | Path, arch: str = "qwen2", texts: Iterable[str] = (), *,
+                     vocab_size: int = 512, hidden: int = 32, layers: int = 2, heads: int = 4,
+                     context: int = 1024, seed: int = 0) -> Path:
     """Write a random ``arch`` checkpoint with its tokenizer and chat template to ``out``; returns ``out``.
 
     ``texts`` train the BPE merges (e.g. rendered dialogues, so sequences stay short); the
@@ -106,7 +108,8 @@ def build_checkpoint(out: str | Path, arch: str = "qwen2", texts: Iterable[str] 
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=spec["eos"], pad_token=spec["pad"],
                                         bos_token=spec["bos"], model_max_length=context)
     tokenizer.chat_template = template
-    ids = {"eos": tokenizer.convert_tokens_to_ids(spec["eos"]), "pad": tokenizer.convert_tokens_to_ids(spec["pad"])}
+    ids = {"eos": tokenizer.convert_tokens_to_ids(spec["eos"]),
+           "pad": tokenizer.convert_tokens_to_ids(spec["pad"])}
     if spec["bos"]:
         ids["bos"] = tokenizer.convert_tokens_to_ids(spec["bos"])
     config = _config(arch, len(tokenizer), hidden, layers, heads, context, ids)

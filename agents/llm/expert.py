@@ -31,7 +31,8 @@ from agents.llm.chat import expert_messages
 # ---------------------------------------------------------------------- chat-template token spans
 
 
-def chat_ids(tokenizer: Any, messages: list[dict[str, str]], add_generation_prompt: bool = False) -> list[int]:
+def chat_ids(tokenizer: Any, messages: list[dict[str, str]], add_generation_prompt: bool = False
+             ) -> list[int]:
     """Token ids of ``messages`` rendered by the tokenizer's chat template (as TRL tokenizes them)."""
     out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True,
                                         add_generation_prompt=add_generation_prompt)
@@ -91,11 +92,13 @@ class LLMExpertAgent:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as e:
-            raise ImportError(f"LLMExpertAgent needs the [llm] extra ({e}): pip install 'gopo-bench[llm]'") from e
+            raise ImportError(f"LLMExpertAgent needs the [llm] extra ({e}): "
+                              "pip install 'gopo-bench[llm]'") from e
         self._torch = torch
         if lm is None:
             if model is None:
-                raise ValueError("LLMExpertAgent: give a checkpoint directory (model=DIR) or lm= and tokenizer=")
+                raise ValueError("LLMExpertAgent: give a checkpoint directory (model=DIR) "
+                                 "or lm= and tokenizer=")
             from agents.llm.backends import resolve_model_path
 
             path = resolve_model_path(model)
@@ -104,7 +107,8 @@ class LLMExpertAgent:
         if tokenizer is None:
             raise ValueError("LLMExpertAgent: lm= needs tokenizer= too")
         if not getattr(tokenizer, "chat_template", None):
-            raise ValueError("LLMExpertAgent: the tokenizer has no chat template; the Expert reads the dialogue "
+            raise ValueError("LLMExpertAgent: the tokenizer has no chat template; the Expert reads the "
+                             "dialogue "
                              "as chat messages (agents.llm.chat). Set tokenizer.chat_template, or build a "
                              "checkpoint with agents.llm.checkpoints.build_checkpoint")
         self.lm = lm.to(device).eval()
@@ -154,7 +158,8 @@ class LLMExpertAgent:
             torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
-                logits = self.lm(input_ids=ids.to(self.device), attention_mask=attention.to(self.device)).logits
+                logits = self.lm(input_ids=ids.to(self.device),
+                                 attention_mask=attention.to(self.device)).logits
                 logp = torch.log_softmax(logits.float(), dim=-1)
         finally:
             torch.set_num_threads(before)
@@ -214,7 +219,8 @@ def _gopo_trainer_class() -> type:
                     ids = example[f"{side}_ids"]
                     if start != len(example["prompt_ids"]) or len(mask) != len(ids):
                         raise ValueError(f"GOPOTrainer: cannot align the assistant mask of {side} with TRL's "
-                                         f"tokenization ({start} vs {len(example['prompt_ids'])} prompt tokens)")
+                                         f"tokenization ({start} vs {len(example['prompt_ids'])} prompt "
+                                         "tokens)")
                     out[f"{side}_loss_mask"] = mask
                 return out
 

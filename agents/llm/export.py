@@ -63,7 +63,8 @@ def reward_definition(weights: Mapping[str, float]) -> str:
 
 def objective(summary: Mapping[str, Any], weights: Mapping[str, float] = REWARD_WEIGHTS) -> float:
     """The sequence-level reward J of one episode summary (``Dialogue.summary()``)."""
-    return (weights.get("tse", 0.0) * float(summary["tse"]) + weights.get("esndcg", 0.0) * float(summary["esndcg"])
+    return (weights.get("tse", 0.0) * float(summary["tse"])
+            + weights.get("esndcg", 0.0) * float(summary["esndcg"])
             + weights.get("success", 0.0) * float(summary["success"]))
 
 
@@ -95,8 +96,9 @@ class Rollout:
         return [r.response or "" for r in self.records[1:]]
 
     def strategy_names(self) -> list[str]:
-        return [self.strategies[r.strategy] if r.strategy is not None and 0 <= r.strategy < len(self.strategies)
-                else "none" for r in self.records[1:]]
+        n = len(self.strategies)
+        return [self.strategies[r.strategy] if r.strategy is not None and 0 <= r.strategy < n else "none"
+                for r in self.records[1:]]
 
 
 def _record_contexts(dialogue: Any) -> list[dict[str, Any]]:
@@ -363,8 +365,9 @@ def write_dataset(rows: list[dict[str, Any]], out: str | Path, kind: str, meta: 
     if kind not in KINDS:
         raise ExportError(f"unknown dataset kind {kind!r}; choose from {KINDS}")
     if not rows:
-        raise ExportError(f"no {kind} rows: the rollouts formed no pair (same scenario and seed, J differing by "
-                          "more than min_gap, different moves); collect more agents, seeds or episodes")
+        raise ExportError(f"no {kind} rows: the rollouts formed no pair (same scenario and seed, J "
+                          "differing by more than min_gap, different moves); collect more agents, seeds "
+                          "or episodes")
     out = Path(out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -410,7 +413,8 @@ def export(kind: str, out: str | Path, env_id: str, agents: Mapping[str, Any], *
     rows = build(kind, rollouts, **options)
     specs = dict(specs or {})
     names = {k: specs.get(k) or ("built-in SOP expert + realizer" if a is None
-                                 else f"{type(a).__module__}:{type(a).__qualname__}") for k, a in agents.items()}
+                                 else f"{type(a).__module__}:{type(a).__qualname__}")
+             for k, a in agents.items()}
     meta = {"env_id": env_id, "env_version": gym.registry[env_id].version, "split": split, "strict": strict,
             "agents": names, "seeds": list(seeds), "episodes": len({r.scenario_id for r in rollouts}),
             "rollouts": len(rollouts), "reward": reward_definition(weights), "reward_weights": dict(weights),
@@ -421,5 +425,6 @@ def export(kind: str, out: str | Path, env_id: str, agents: Mapping[str, Any], *
     return {**meta, "kind": kind, "rows": len(rows)}
 
 
-__all__ = ["BUILTIN", "KINDS", "REWARD_WEIGHTS", "ExportError", "Rollout", "build", "collect", "dialogue_pairs",
-           "divergence", "export", "objective", "sft_examples", "strategy_pairs", "turn_pairs", "write_dataset"]
+__all__ = ["BUILTIN", "KINDS", "REWARD_WEIGHTS", "ExportError", "Rollout", "build", "collect",
+           "dialogue_pairs", "divergence", "export", "objective", "sft_examples", "strategy_pairs",
+           "turn_pairs", "write_dataset"]

@@ -85,8 +85,8 @@ class DialogueEnv:
             self._engines[key] = gym.make(env_id, split=split, strict=self.strict).unwrapped.dialogue
         return self._engines[key]
 
-    def reset(self, scenario_id: str | None = None, episode_seed: int | None = None, env_id: str | None = None,
-              split: str | None = None, **_: Any) -> str:
+    def reset(self, scenario_id: str | None = None, episode_seed: int | None = None,
+              env_id: str | None = None, split: str | None = None, **_: Any) -> str:
         """Start the row's dialogue; returns the customer's opening line with the shop facts."""
         self.dialogue = self._engine(env_id or self.env_id, split or self.split)
         self.dialogue.reset(None if episode_seed is None else int(episode_seed), scenario_id)
