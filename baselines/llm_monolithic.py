@@ -46,33 +46,30 @@ class LLMMonolithicAgent:
         self.history_lines = history_lines
         self.max_chars = max_chars
         self.seed = seed
-        self.dialogue: Any = None
         self._episode_seed = seed
         self._turn = 0
+        self._slot_seeds: list[int] = []
         self.counts: Counter[str] = Counter()
-
-    def attach(self, dialogue: Any) -> LLMMonolithicAgent:
-        """Optional: read the catalogue facts from the dialogue when ``info`` lacks ``context``."""
-        self.dialogue = dialogue
-        self.max_chars = dialogue.domain.max_response_chars
-        return self
 
     def reset(self, seed: int | None = None) -> None:
         self._episode_seed = self.seed if seed is None else int(seed)
         self._turn = 0
 
+    def reset_batch(self, seeds: Sequence[int]) -> None:
+        """Batched evaluation (``gopo_env.batched``): the episode seed of each slot."""
+        self._slot_seeds = [int(s) for s in seeds]
+
     def _context(self, info: dict[str, Any]) -> dict[str, Any]:
         if "context" in info:
             return info["context"]
-        if self.dialogue is not None and self.dialogue.episode is not None:
-            return self.dialogue.episode.context()
-        raise RuntimeError("LLMMonolithicAgent: info has no 'context' (the catalogue facts); the "
-                           "Gymnasium view GOPO-Mgshop-Text-v0 puts it in info, other loops must call "
-                           "attach(dialogue) first (env.unwrapped.dialogue)")
+        if info.get("toolkit") is not None and "state" in info:
+            return info["toolkit"].writer(info["state"], seed=0).context()
+        raise RuntimeError("LLMMonolithicAgent: info has neither 'context' (the catalogue facts) nor "
+                           "'toolkit'; play it on a text view (GOPO-<Domain>-Text-v<n>), whose info has both")
 
     def _prompt_and_seed(self, role: str, observation: Any, info: dict[str, Any]) -> tuple[str, int]:
-        """The prompt of one turn and its sampling seed, from ``(observation, info)`` alone when
-        ``info`` carries ``episode_seed`` and ``turn`` (the views and drivers always do)."""
+        """The prompt of one turn and its sampling seed: from the episode seed of ``reset`` (or,
+        in a batch, of the dialogue's ``info["slot"]``) and ``info["turn"]``."""
         if role != "service":
             raise ValueError(f"LLMMonolithicAgent plays only 'service' (on a text view), got {role!r}")
         transcript = info.get("transcript")
@@ -80,7 +77,9 @@ class LLMMonolithicAgent:
                    else history_from_text(str(observation)))
         prompt = service_prompt(history, self._context(info), None, self.history_lines)
         self._turn += 1
-        episode_seed, turn = info.get("episode_seed", self._episode_seed), info.get("turn")
+        slot = info.get("slot")
+        episode_seed = self._episode_seed if slot is None else self._slot_seeds[slot]
+        turn = info.get("turn")
         turn = self._turn if turn is None else int(turn) + 1
         return prompt, zlib.crc32(f"llm-mono:{self.seed}:{episode_seed}:{turn}".encode())
 

@@ -15,15 +15,18 @@ executes it. Examples::
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from typing import Any
 
+EXPORT = "agents.llm.export"  # by import string: the leaderboard imports no agent package
+RANDOM = "baselines.random_agent:RandomAgent"
+KINDS = ("strategy", "turn", "dialogue", "sft")
+
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``export`` to ``sub`` (the CLI's ``add_subparsers()`` object) and return its parser."""
-    from agents.llm.export import KINDS
-
     p = sub.add_parser("export", help="write TRL-ready preference/SFT datasets (parquet) from rollouts",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kind", choices=KINDS, help="strategy | turn | dialogue (flagged) | sft")
@@ -66,9 +69,15 @@ def _named(values: list[str], what: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Execute ``gopo-bench export``; prints a summary line, returns the exit status."""
-    from agents.llm.export import BUILTIN, ExportError, export
     from leaderboard.loading import AgentLoadError, load_agent, parse_kwargs
 
+    try:
+        ex = importlib.import_module(EXPORT)
+    except ImportError as e:
+        print(f"gopo-bench export needs the [llm,train] extras ({e}): pip install 'gopo-bench[llm,train]'",
+              file=sys.stderr)
+        return 1
+    BUILTIN, ExportError, export = ex.BUILTIN, ex.ExportError, ex.export  # noqa: N806
     try:
         specs = _named(args.agent, "--agent")
         kwargs = _named(args.kwargs, "--kwargs")
@@ -82,12 +91,9 @@ def run(args: argparse.Namespace) -> int:
             if name in loads:
                 agents[name].load(loads[name])
         k = args.random if args.random is not None else (0 if args.kind == "sft" else 3)
-        if k:
-            from baselines.random_agent import RandomAgent
-
-            for i in range(k):
-                agents[f"random{i}"] = RandomAgent(seed=i)
-                specs[f"random{i}"] = f"baselines.random_agent:RandomAgent(seed={i})"
+        for i in range(k):
+            agents[f"random{i}"] = load_agent(RANDOM, {"seed": i})
+            specs[f"random{i}"] = f"{RANDOM}(seed={i})"
         options: dict[str, Any] = {}
         if args.kind == "sft":
             options = {"role": args.role, "min_reward": args.min_reward}

@@ -19,11 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
-
 import gopo_env
 from gopo_env.core.dialogue import Dialogue
-from gopo_env.envs.text import TextEnv
+from gopo_env.protocol import episode_seed  # noqa: F401  (re-exported: the protocol's seeding)
 
 FORMAT_VERSION = 1
 SUBMISSION_FILE = "submission.json"
@@ -35,7 +33,7 @@ MAX_TRAJECTORIES_BYTES = 512 << 20
 MAX_LINE_BYTES = 4 << 20
 """One episode line larger than this (4 MiB) is rejected."""
 LEADERBOARD_SPLIT = "test"
-"""The leaderboard scores the test split only (SPEC §2)."""
+"""The leaderboard scores the test split only (docs/environment.md)."""
 
 TURN_FIELDS = ("turn", "strategy", "strategy_name", "response", "customer", "intent", "polarity",
                "achieved", "aligned", "faithful", "violations", "reward")
@@ -57,26 +55,16 @@ class EnvInfo:
     """``"turns"``: expert and service roles; ``"text"``: one agent writes each response."""
 
 
-def make_dialogue(env_id: str, split: str, strict: bool = True) -> tuple[Dialogue, EnvInfo]:
-    """Build the dialogue engine behind a registered env id (the runner and replay share it)."""
-    if env_id not in gym.registry:
-        known = sorted(k for k in gym.registry if k.startswith("GOPO-"))
-        raise SubmissionError(f"unknown env id {env_id!r}; registered GOPO envs: {known}")
-    env = gym.make(env_id, split=split, strict=strict)
-    view = env.unwrapped
-    mode = "text" if isinstance(view, TextEnv) else "turns"
-    spec = gym.registry[env_id]
-    return view.dialogue, EnvInfo(env_id, spec.version, gopo_env.__version__, mode)
+def env_info(env_id: str) -> EnvInfo:
+    """What identifies the environment behind a registered GOPO env id."""
+    from gopo_env.registration import spec_of
 
-
-def episode_seed(trial_seed: int, scenario_id: str) -> int:
-    """The simulator seed of one episode: fixed by the trial's seed and the scenario id.
-
-    Every agent evaluated with the same trial seeds meets the same customers, which is what
-    makes paired comparisons valid.
-    """
-    digest = hashlib.sha256(f"gopo-bench:{trial_seed}:{scenario_id}".encode()).digest()
-    return int.from_bytes(digest[:6], "big")
+    try:
+        spec = spec_of(env_id)
+    except KeyError as e:
+        raise SubmissionError(e.args[0]) from None
+    mode = "text" if spec.view == "text" else "turns"
+    return EnvInfo(spec.env_id, spec.version, gopo_env.__version__, mode)
 
 
 def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]) -> dict[str, Any]:
@@ -204,3 +192,29 @@ def read_submission(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any
             except (UnicodeDecodeError, json.JSONDecodeError) as e:
                 raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: malformed JSON: {e}") from None
     return submission, episodes, digest.hexdigest()
+
+
+def read_episode(directory: Path, index: int) -> dict[str, Any]:
+    """Episode ``index`` (its ``episode`` field) of a submission folder, read line by line.
+
+    Raises :class:`SubmissionError` naming the folder and the episodes it holds.
+    """
+    path = Path(directory) / TRAJECTORIES_FILE
+    if not path.is_file():
+        raise SubmissionError(f"{directory}: no {TRAJECTORIES_FILE} (give the --out DIR of `evaluate`)")
+    count = 0
+    with path.open("rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            if len(line) > MAX_LINE_BYTES:
+                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: over {MAX_LINE_BYTES} bytes")
+            try:
+                ep = json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: malformed JSON: {e}") from None
+            count += 1
+            if isinstance(ep, dict) and ep.get("episode") == index:
+                return ep
+    raise SubmissionError(f"{path}: no episode {index}; it holds {count} episodes (0..{count - 1})")
+

@@ -8,9 +8,9 @@ assistant message. So a model trained with TRL on exported data is evaluated on 
 rendering it was trained on (``GOPO-Mgshop-Text-v0``: the environment's parser decides which
 strategy each text carried out).
 
-Stateless across dialogues, hence batchable (``act_batch``, ``leaderboard.batched``): the
-sampling seed comes from ``info["episode_seed"]`` and ``info["turn"]``; the facts of past turns
-are kept per episode seed (the drivers give each turn's ``info["context"]``).
+Batchable (``act_batch``, ``gopo_env.batched``): the sampling seed comes from the episode seed
+of ``reset`` (in a batch, of the dialogue's ``info["slot"]``) and ``info["turn"]``; the facts
+of past turns (each turn's ``info["context"]``) are kept per slot.
 """
 
 from __future__ import annotations
@@ -46,26 +46,33 @@ class LLMChatAgent:
             llm_path, base_url=base_url, model=model, device=device)
         self.temperature, self.top_p, self.max_new_tokens = temperature, top_p, max_new_tokens
         self.system, self.max_chars, self.seed = system, max_chars, seed
-        self._facts: dict[int, dict[int, dict[str, Any]]] = {}
+        self._facts: dict[int | None, dict[int, dict[str, Any]]] = {}
+        self._seeds: dict[int | None, int] = {None: seed}
         self.counts: Counter[str] = Counter()
 
     def reset(self, seed: int | None = None) -> None:
-        if seed is not None:
-            self._facts.pop(int(seed), None)
+        self._facts.pop(None, None)
+        self._seeds[None] = self.seed if seed is None else int(seed)
+
+    def reset_batch(self, seeds: Sequence[int]) -> None:
+        """Batched evaluation: the episode seed of each slot."""
+        self._facts = {}
+        self._seeds = {None: self.seed, **{i: int(s) for i, s in enumerate(seeds)}}
 
     def messages(self, info: dict[str, Any]) -> list[dict[str, str]]:
         """The conversation so far, as the exported datasets render it."""
         transcript = info.get("transcript")
         if transcript is None or "turn" not in info:
-            raise ValueError("LLMChatAgent needs info['transcript'] and info['turn'] (the gopo-bench drivers "
-                             "and GOPO-Mgshop-Text-v0 provide them)")
-        facts = self._facts.setdefault(int(info.get("episode_seed", -1)), {})
+            raise ValueError("LLMChatAgent needs info['transcript'] and info['turn'] (the gopo-bench views "
+                             "provide them)")
+        facts = self._facts.setdefault(info.get("slot"), {})
         facts[int(info["turn"])] = info.get("context") or {}
         contexts = [facts.get(i) for i in range(len(transcript))]
         return service_messages(transcript, contexts, self.system)
 
     def _seed(self, info: dict[str, Any]) -> int:
-        return zlib.crc32(f"llm-chat:{self.seed}:{info.get('episode_seed')}:{info.get('turn')}".encode())
+        episode_seed = self._seeds.get(info.get("slot"), self.seed)
+        return zlib.crc32(f"llm-chat:{self.seed}:{episode_seed}:{info.get('turn')}".encode())
 
     def _clean(self, text: str) -> str:
         text = CONTROL_CHARS.sub(" ", text).strip()[: self.max_chars]

@@ -30,7 +30,6 @@ The reward is the sequence-level objective of GOPO (``agents.gopo.GOPOConfig.obj
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.llm.chat import expert_messages, service_messages
+from gopo_env.protocol import episode_seed
 
 KINDS = ("strategy", "turn", "dialogue", "sft")
 REWARD_WEIGHTS = {"tse": 1.0, "esndcg": 0.25, "success": 0.0}
@@ -66,12 +66,6 @@ def objective(summary: Mapping[str, Any], weights: Mapping[str, float] = REWARD_
     return (weights.get("tse", 0.0) * float(summary["tse"])
             + weights.get("esndcg", 0.0) * float(summary["esndcg"])
             + weights.get("success", 0.0) * float(summary["success"]))
-
-
-def episode_seed(trial_seed: int, scenario_id: str) -> int:
-    """The runner's episode seed (``leaderboard.submission.episode_seed``): same customers for every agent."""
-    digest = hashlib.sha256(f"gopo-bench:{trial_seed}:{scenario_id}".encode()).digest()
-    return int.from_bytes(digest[:6], "big")
 
 
 # ---------------------------------------------------------------------- rollouts
@@ -123,48 +117,51 @@ def collect(env_id: str, agents: Mapping[str, Any], *, split: str = "train", see
             weights: Mapping[str, float] = REWARD_WEIGHTS, progress: bool = False) -> list[Rollout]:
     """Play every agent on the first ``episodes`` scenarios of ``split`` (all: ``None``) × ``seeds``.
 
-    ``agents`` maps a name to an agent (the protocol of ``agents.protocol``) or to ``None`` for
-    the domain's reference policy. Every agent meets the same customers (episode seed =
-    ``episode_seed(trial seed, scenario id)``), which is what makes pairs comparable. Roles an
-    agent does not play are the built-ins'; on a text env the agent writes every response.
-    Raises :class:`ExportError` for no agents, an unknown env id or a bad option.
+    ``agents`` maps a name to an agent (the protocol of ``gopo_env.protocol``, played by its
+    one driver ``play``) or to ``None`` for the domain's reference policy. Every agent meets the
+    same customers (``gopo_env.protocol.episode_seed(trial seed, scenario id)``), which is what
+    makes pairs comparable. Roles an agent does not play are the built-ins'; on a text env the
+    agent writes every response. Raises :class:`ExportError` for no agents, an unknown env id or
+    a bad option.
     """
-    import gymnasium as gym
-
-    import gopo_env  # noqa: F401  (registers the envs)
-    from agents.protocol import play
-    from gopo_env.envs.text import TextEnv
+    from gopo_env.protocol import dialogue_of, make_view, play, roles_of
+    from gopo_env.registration import spec_of
 
     if not agents:
         raise ExportError("collect: give at least one agent (name -> agent, or None for the built-in policy)")
-    if env_id not in gym.registry:
-        known = sorted(k for k in gym.registry if k.startswith("GOPO-"))
-        raise ExportError(f"unknown env id {env_id!r}; registered GOPO envs: {known}")
+    try:
+        spec = spec_of(env_id)
+    except KeyError as e:
+        raise ExportError(str(e.args[0])) from None
     if episodes is not None and episodes < 1:
         raise ExportError(f"episodes must be >= 1 (or None for the whole split), got {episodes}")
-    env = gym.make(env_id, split=split, strict=strict)
-    dialogue = env.unwrapped.dialogue
-    text_mode = isinstance(env.unwrapped, TextEnv)
-    ids = dialogue.scenario_ids(split)[:episodes]
-    plan = [(trial, t_seed, sid) for trial, t_seed in enumerate(seeds) for sid in ids]
-    names = dialogue.domain.strategies
+    text_mode = spec.view == "text"
     out: list[Rollout] = []
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(plan) * len(agents), unit="episode", desc="collect")
+        bar = tqdm(unit="episode", desc="collect")
     for name, agent in agents.items():
-        roles: tuple[str, ...] = () if agent is None else tuple(agent.roles)
         if text_mode and agent is None:
             raise ExportError(f"{env_id} is a text view: the built-in policy does not write there; "
                               "collect on the turn env (e.g. GOPO-Mgshop-v0) instead")
-        for trial, t_seed, sid in plan:
+        roles = ("expert",) if agent is None else roles_of(agent)
+        try:
+            view = make_view(env_id, roles, split=split, strict=strict)
+        except ValueError as e:
+            raise ExportError(f"agent {name!r}: {e}") from None
+        dialogue = dialogue_of(view)
+        ids = dialogue.scenario_ids(split)[:episodes]
+        names = dialogue.domain.strategies
+        for trial, t_seed, sid in [(k, t, s) for k, t in enumerate(seeds) for s in ids]:
             seed = episode_seed(t_seed, sid)
             contexts = _record_contexts(dialogue)
             try:
-                play(dialogue, agent, roles, seed, sid, text_mode=text_mode) if agent is not None else \
+                if agent is None:
                     _play_builtin(dialogue, seed, sid)
+                else:
+                    play(view, agent, seed=seed, scenario_id=sid, roles=roles)
             finally:
                 del dialogue.respond, dialogue.respond_directly  # back to the class's methods
             summary = dialogue.summary()

@@ -32,7 +32,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agents.llm.chat import user_content
-from agents.llm.export import REWARD_WEIGHTS, episode_seed, objective
+from agents.llm.export import REWARD_WEIGHTS, objective
+from gopo_env.protocol import episode_seed
 
 GRPO_SYSTEM = ("You are the shop's customer-service assistant. Help the customer find and buy a product "
                "that fits their need, using only the facts listed under 'Shop facts'. Talk to the customer "
