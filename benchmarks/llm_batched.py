@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     note = ""
     if not (model / "config.json").is_file():
         model = Path(tempfile.mkdtemp(prefix="gopo-bench-tiny-")) / "tiny"
-        train_tiny(model, TinyConfig(episodes=60, steps=150, progress=False))
-        note = " (no trained tiny model found: a quick one, 150 steps on 60 dialogues)"
+        train_tiny(model, TinyConfig(episodes=30, steps=80, progress=False))
+        note = " (no trained tiny model found: a quick one, 80 steps on 30 dialogues; same architecture)"
     backend = TransformersBackend(model, device="cpu", batch_size=max(sizes))
     print(f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, 1 thread; "
           f"{args.episodes} dev dialogues per row, greedy")

@@ -88,7 +88,7 @@ def test_grpo_trainer_steps_on_the_dialogue_env(tmp_path):
     from trl import GRPOConfig, GRPOTrainer
 
     torch.manual_seed(0)
-    ds = grpo_dataset(episodes=4)
+    ds = grpo_dataset(episodes=2)
     model, tok = _tool_calling_model(ds)
     args = GRPOConfig(output_dir=str(tmp_path), max_steps=2, per_device_train_batch_size=2, num_generations=2,
                       max_completion_length=64, max_tool_calling_iterations=2, learning_rate=1e-4,
