@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1,8,32", help="dialogues in flight (the first is the reference)")
     parser.add_argument("--max-new-tokens", type=int, default=48)
     parser.add_argument("--skip-expert", action="store_true")
+    parser.add_argument("--skip-writer", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",")]
 
@@ -75,20 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     from baselines.llm_monolithic import LLMMonolithicAgent
 
     torch.set_num_threads(1)
-    model = Path(args.model) if args.model else default_tiny_dir()
-    note = ""
-    if not (model / "config.json").is_file():
-        model = Path(tempfile.mkdtemp(prefix="gopo-bench-tiny-")) / "tiny"
-        train_tiny(model, TinyConfig(episodes=30, steps=80, progress=False))
-        note = " (no trained tiny model found: a quick one, 80 steps on 30 dialogues; same architecture)"
-    backend = TransformersBackend(model, device="cpu", batch_size=max(sizes))
     print(f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, 1 thread; "
           f"{args.episodes} dev dialogues per row, greedy")
-    print(f"writer: {model}{note}, {backend.parameters:,} parameters, max {args.max_new_tokens} new tokens")
-    agent = LLMMonolithicAgent(backend=backend, max_new_tokens=args.max_new_tokens)
-    backend.generate(["warm-up"], max_new_tokens=2)
-    table("LLM monolithic writer on GOPO-Mgshop-Text-v0",
-          measure(agent, "GOPO-Mgshop-Text-v0", args.episodes, sizes, lambda: backend.stats.responses))
+    if not args.skip_writer:
+        model = Path(args.model) if args.model else default_tiny_dir()
+        note = ""
+        if not (model / "config.json").is_file():
+            model = Path(tempfile.mkdtemp(prefix="gopo-bench-tiny-")) / "tiny"
+            train_tiny(model, TinyConfig(episodes=30, steps=80, progress=False))
+            note = " (no trained tiny model in the cache: a quick one, 80 steps on 30 dialogues)"
+        backend = TransformersBackend(model, device="cpu", batch_size=max(sizes))
+        print(f"writer: {model}{note}, {backend.parameters:,} parameters, "
+              f"max {args.max_new_tokens} new tokens")
+        agent = LLMMonolithicAgent(backend=backend, max_new_tokens=args.max_new_tokens)
+        backend.generate(["warm-up"], max_new_tokens=2)
+        table("LLM monolithic writer on GOPO-Mgshop-Text-v0",
+              measure(agent, "GOPO-Mgshop-Text-v0", args.episodes, sizes,
+                      lambda: backend.stats.responses))
 
     if not args.skip_expert:
         from agents.llm.checkpoints import build_checkpoint

@@ -85,3 +85,26 @@ def test_openai_backend_sends_conversations_as_is():
     bodies = sorted((r["body"] for r in s.requests), key=lambda b: b["seed"])
     assert bodies[0]["messages"][-1]["content"] == "plain" and bodies[0]["seed"] == 5
     assert bodies[1]["messages"] == conversation and bodies[1]["seed"] == 11
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_expert_scores_from_a_shared_prefix_equal_full_rows(arch):
+    import numpy as np
+
+    from agents.llm.expert import LLMExpertAgent
+    from gopo_env.core.dialogue import Dialogue
+    from gopo_env.domains import make_domain
+
+    shared = LLMExpertAgent(chat_checkpoint(arch))
+    rows = LLMExpertAgent(lm=shared.lm, tokenizer=shared.tokenizer, shared_prefix=False)
+    d = Dialogue(make_domain("mgshop"), split="dev")
+    messages = []
+    for k in range(3):  # dialogues of different lengths: padding inside the batch
+        d.reset(k, d.scenario_ids("dev")[k])
+        for _ in range(2 * k):
+            d.choose(d.builtin_strategy())
+            d.respond(d.realize())
+        messages.append(shared.messages({"transcript": tuple(d.transcript)}))
+    candidates = [[0, 1, 4], list(range(len(shared.strategies))), [9, 10]]
+    for a, b in zip(shared.score(messages, candidates), rows.score(messages, candidates)):
+        np.testing.assert_allclose(a, b, atol=1e-4)

@@ -4,9 +4,10 @@ The Expert sees the dialogue as chat messages (:func:`agents.llm.chat.expert_mes
 customer's lines as ``user``, its own past strategies as ``assistant``) and scores each strategy
 the SOP allows by the log-probability of the assistant message made of the strategy's name
 (end-of-turn token included), as the tokenizer's chat template renders it. It picks the best
-allowed one, so it never emits a masked strategy, whatever the model. Scoring is one forward
-pass over all (dialogue, allowed strategy) pairs of a turn; :meth:`LLMExpertAgent.act_batch`
-scores N dialogues at once (``leaderboard.batched``).
+allowed one, so it never emits a masked strategy, whatever the model. Scoring runs each
+dialogue's prompt once and the candidates as continuations of its KV cache (two forward passes
+per turn for all dialogues); :meth:`LLMExpertAgent.act_batch` scores N dialogues at once
+(``gopo_env.batched``).
 
 Training with the GOPO objective goes through TRL: :class:`GOPOTrainer` is TRL's
 ``DPOTrainer`` on the *strategy-level trajectory pairs* of ``gopo-bench export strategy``
@@ -87,7 +88,7 @@ class LLMExpertAgent:
 
     def __init__(self, model: str | Path | None = None, *, lm: Any = None, tokenizer: Any = None,
                  domain: str = "mgshop", strategies: Sequence[str] | None = None, device: str = "cpu",
-                 normalize: bool = False, threads: int | None = 1) -> None:
+                 normalize: bool = False, threads: int | None = 1, shared_prefix: bool = True) -> None:
         try:
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -116,6 +117,11 @@ class LLMExpertAgent:
         self.device = device
         self.normalize = normalize
         self.threads = threads
+        self.shared_prefix = shared_prefix
+        import inspect
+
+        params = inspect.signature(self.lm.forward).parameters
+        self._cache_arg = "cache" if "cache" in params else "past_key_values"
         if strategies is None:
             from gopo_env.domains import make_domain
 
@@ -136,44 +142,84 @@ class LLMExpertAgent:
 
     def score(self, messages: Sequence[list[dict[str, str]]], candidates: Sequence[Sequence[int]]
               ) -> list[np.ndarray]:
-        """Log-probability of each candidate strategy's assistant message, per dialogue (one forward)."""
+        """Log-probability of each candidate strategy's assistant message, per dialogue.
+
+        With ``shared_prefix`` (the default) each dialogue's prompt is run once and its candidates
+        continue from its KV cache (two forward passes for all dialogues); otherwise, or when the
+        template renders a candidate without the prompt as its exact prefix, every (dialogue,
+        candidate) row is run in full (one forward pass).
+        """
         torch = self._torch
-        rows: list[list[int]] = []
-        spans: list[tuple[int, int]] = []
+        prompts: list[list[int]] = []
+        fulls: list[list[list[int]]] = []
         for msgs, cands in zip(messages, candidates):
-            prompt = chat_ids(self.tokenizer, msgs, add_generation_prompt=True)
-            for s in cands:
-                full = chat_ids(self.tokenizer, [*msgs, {"role": "assistant", "content": self.strategies[s]}])
-                start = _common(prompt, full)
-                rows.append(full)
-                spans.append((start, len(full)))
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), self.pad, dtype=torch.long)
-        attention = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, :len(r)] = torch.tensor(r)
-            attention[i, :len(r)] = 1
+            prompts.append(chat_ids(self.tokenizer, msgs, add_generation_prompt=True))
+            fulls.append([chat_ids(self.tokenizer, [*msgs, {"role": "assistant",
+                                                            "content": self.strategies[s]}])
+                          for s in cands])
+        shared = self.shared_prefix and all(
+            len(f) > len(p) and f[:len(p)] == p for p, fs in zip(prompts, fulls) for f in fs)
         before = torch.get_num_threads()
         if self.threads:
             torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
-                logits = self.lm(input_ids=ids.to(self.device),
-                                 attention_mask=attention.to(self.device)).logits
-                logp = torch.log_softmax(logits.float(), dim=-1)
+                flat = self._score_shared(prompts, fulls) if shared else self._score_rows(prompts, fulls)
         finally:
             torch.set_num_threads(before)
-        scores = []
-        for i, (start, end) in enumerate(spans):
-            targets = ids[i, start:end].to(self.device)
-            token_logp = logp[i, start - 1:end - 1].gather(1, targets[:, None]).squeeze(1)
-            total = float(token_logp.sum())
-            scores.append(total / max(1, end - start) if self.normalize else total)
         out, k = [], 0
         for cands in candidates:
-            out.append(np.array(scores[k:k + len(cands)]))
+            out.append(np.array(flat[k:k + len(cands)]))
             k += len(cands)
         return out
+
+    def _total(self, token_logp: Any, n: int) -> float:
+        total = float(token_logp.sum())
+        return total / max(1, n) if self.normalize else total
+
+    def _pad(self, rows: list[list[int]]) -> tuple[Any, Any]:
+        torch = self._torch
+        width = max(len(r) for r in rows)
+        ids = torch.full((len(rows), width), self.pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for i, r in enumerate(rows):
+            ids[i, :len(r)] = torch.tensor(r)
+            mask[i, :len(r)] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    def _score_rows(self, prompts: list[list[int]], fulls: list[list[list[int]]]) -> list[float]:
+        torch = self._torch
+        rows = [f for fs in fulls for f in fs]
+        starts = [_common(p, f) for p, fs in zip(prompts, fulls) for f in fs]
+        ids, mask = self._pad(rows)
+        logp = torch.log_softmax(self.lm(input_ids=ids, attention_mask=mask).logits.float(), dim=-1)
+        return [self._total(logp[i, st - 1:len(r) - 1].gather(1, ids[i, st:len(r), None]).squeeze(1),
+                            len(r) - st) for i, (r, st) in enumerate(zip(rows, starts))]
+
+    def _score_shared(self, prompts: list[list[int]], fulls: list[list[list[int]]]) -> list[float]:
+        torch = self._torch
+        ids, mask = self._pad(prompts)
+        lengths = torch.tensor([len(p) for p in prompts], device=self.device)
+        positions = torch.arange(ids.shape[1], device=self.device).expand(len(prompts), -1)
+        out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True)
+        first = torch.log_softmax(out.logits[torch.arange(len(prompts)), lengths - 1].float(), dim=-1)
+        owner = torch.tensor([d for d, fs in enumerate(fulls) for _ in fs], device=self.device)
+        suffixes = [f[len(p):] for p, fs in zip(prompts, fulls) for f in fs]
+        # transformers >= 5.x renamed ``past_key_values`` to ``cache`` (argument and output)
+        cache = getattr(out, "cache", None) or out.past_key_values
+        cache.reorder_cache(owner)  # one copy of its dialogue's prefix per candidate
+        s_ids, s_mask = self._pad(suffixes)
+        s_positions = lengths[owner, None] + torch.arange(s_ids.shape[1], device=self.device)
+        logits = self.lm(input_ids=s_ids, attention_mask=torch.cat([mask[owner], s_mask], dim=1),
+                         position_ids=s_positions, **{self._cache_arg: cache}).logits.float()
+        logp = torch.log_softmax(logits, dim=-1)
+        scores = []
+        for r, suffix in enumerate(suffixes):
+            n = len(suffix)
+            head = first[owner[r], suffix[0]]
+            tail = logp[r, :n - 1].gather(1, s_ids[r, 1:n, None]).squeeze(1)
+            scores.append(self._total(torch.cat([head[None], tail]), n))
+        return scores
 
     def _choose(self, observations: Sequence[Any], infos: Sequence[dict[str, Any]]) -> list[int]:
         allowed = [np.flatnonzero(np.asarray(o["action_mask"])) for o in observations]
