@@ -23,7 +23,8 @@ so only the model's own tokens are trained. Example::
                           environment_factory=DialogueEnv)
 
 The tokenizer's chat template must support tool calls (Qwen2.5/Qwen3, Llama-3.1, ...; TRL
-checks). Lenient by default: an unusable message is scored as a violation, never raised.
+checks). Lenient by default (``strict=False``, ``invalid_input="score"``): a masked move or an
+unusable message (empty, too long) is scored as a violation, never raised.
 """
 
 from __future__ import annotations
@@ -66,13 +67,16 @@ class DialogueEnv:
     """One GOPO dialogue as a TRL environment (see the module docstring).
 
     ``env_id``/``split``: the dialogue engine (a row's own ``env_id``/``split`` take precedence);
-    ``weights``: of ``J``; ``strict=False``: bad text is a scored violation. Constructing one is
-    cheap after the first (the domain's data are cached by the engine).
+    ``weights``: of ``J``; ``strict=False`` and ``invalid_input="score"``: a masked move or bad
+    text is a scored violation (the env's options). Constructing one is cheap after the first (the
+    domain's data are cached by the engine).
     """
 
     def __init__(self, env_id: str = "GOPO-Mgshop-v0", split: str = "train",
-                 weights: Mapping[str, float] = REWARD_WEIGHTS, strict: bool = False) -> None:
+                 weights: Mapping[str, float] = REWARD_WEIGHTS, strict: bool = False,
+                 invalid_input: str = "score") -> None:
         self.env_id, self.split, self.weights, self.strict = env_id, split, dict(weights), strict
+        self.invalid_input = invalid_input
         self._engines: dict[tuple[str, str], Any] = {}
         self.dialogue: Any = None
 
@@ -83,7 +87,8 @@ class DialogueEnv:
 
             import gopo_env  # noqa: F401
 
-            self._engines[key] = gym.make(env_id, split=split, strict=self.strict).unwrapped.dialogue
+            self._engines[key] = gym.make(env_id, split=split, strict=self.strict,
+                                          invalid_input=self.invalid_input).unwrapped.dialogue
         return self._engines[key]
 
     def reset(self, scenario_id: str | None = None, episode_seed: int | None = None,
