@@ -69,8 +69,10 @@ def test_readme_cli_commands_run_in_order(tmp_path):
         if len(words) > 1 and words[1] in SLOW:
             continue
         if any(w in SYNTAX_ONLY for w in words):
-            words = words[:3] + ["--help"] if words[1] in ("leaderboard", "data", "llm") else words[:2] + ["--help"]
-        command = re.sub(r"--steps \d+", "--steps 600", shlex.join(words)).replace("--budget full", "--budget tiny")
+            keep = 3 if words[1] in ("leaderboard", "data", "llm") else 2
+            words = words[:keep] + ["--help"]
+        command = re.sub(r"--steps \d+", "--steps 600", shlex.join(words))
+        command = command.replace("--budget full", "--budget tiny")
         run = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=tmp_path, env=env,
                              timeout=600)
         assert run.returncode == 0, f"{command}\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
