@@ -139,7 +139,8 @@ def validate_predictions(
     dialogue only, and — unless ``allow_subset`` — dialogues of the split left out.
     """
     if not isinstance(predictions, Mapping):
-        raise CorpusInputError(f"predictions must map dialogue id -> list of turns, got {type(predictions).__name__}")
+        raise CorpusInputError(
+            f"predictions must map dialogue id -> list of turns, got {type(predictions).__name__}")
     if not predictions:
         raise CorpusInputError("predictions hold no dialogue")
     out: dict[str, list[TurnInput]] = {}
@@ -153,7 +154,8 @@ def validate_predictions(
             raise CorpusInputError(f"dialogue {did!r} is given twice (ids are case-insensitive and "
                                    "'.json' is ignored); keep one")
         if not isinstance(turns, Sequence) or isinstance(turns, str):
-            raise CorpusInputError(f"dialogue {raw_id!r}: expected a list of turns, got {type(turns).__name__}")
+            raise CorpusInputError(
+                f"dialogue {raw_id!r}: expected a list of turns, got {type(turns).__name__}")
         expected = gold[did].n_turns
         if len(turns) != expected:
             raise CorpusInputError(
@@ -165,8 +167,8 @@ def validate_predictions(
             have = [getattr(c, key) is not None for c in checked]
             if any(have) and not all(have):
                 raise CorpusInputError(
-                    f"dialogue {raw_id!r}: {key!r} is given for turn(s) {[i for i, h in enumerate(have) if h]} "
-                    f"only; give it for every turn or for none"
+                    f"dialogue {raw_id!r}: {key!r} is given for turn(s) "
+                    f"{[i for i, h in enumerate(have) if h]} only; give it for every turn or for none"
                 )
         out[did] = checked
     for key in ("state", "active_domains"):
