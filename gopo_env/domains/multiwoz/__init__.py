@@ -1,0 +1,1 @@
+"""MultiWOZ 2.1: real goals and venue databases, an agenda-based customer, ConvLab metrics."""
