@@ -296,7 +296,8 @@ def _read_zipped_json(path: Path, what: str) -> Any:
     except zipfile.BadZipFile:
         raise DataError(f"{NAME}: {path} is not a valid zip archive; re-fetch it with {FETCH_HINT}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DataError(f"{NAME}: {path} does not hold valid JSON ({e}); re-fetch it with {FETCH_HINT}") from None
+        raise DataError(f"{NAME}: {path} does not hold valid JSON ({e}); "
+                        f"re-fetch it with {FETCH_HINT}") from None
 
 
 SPLIT_FILES = {"dev": VAL, "test": TEST}
@@ -345,7 +346,8 @@ def _load_db(root: Path) -> dict[str, Any]:
         raw = _read_json(root / rel, f"the {d} database")
         if d == "taxi":
             if not isinstance(raw, dict) or not raw.get("taxi_colors") or not raw.get("taxi_types"):
-                raise DataError(f"{root / rel}: expected taxi_colors and taxi_types lists; re-fetch with {FETCH_HINT}")
+                raise DataError(f"{root / rel}: expected taxi_colors and taxi_types lists; "
+                                f"re-fetch with {FETCH_HINT}")
         elif not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
             raise DataError(f"{root / rel}: expected a list of entity objects; re-fetch with {FETCH_HINT}")
         out[d] = raw

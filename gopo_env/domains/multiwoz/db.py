@@ -145,7 +145,8 @@ def _entity(domain: str, row: int, raw: dict[str, Any]) -> Entity:
         return Entity(domain, f"train-{row:04d}", fields["trainID"], MappingProxyType(fields))
     if domain == "hospital":
         return Entity(domain, f"hospital-{fields['id']}", fields["department"], MappingProxyType(fields))
-    return Entity(domain, f"{domain}-{fields.get('id', row)}", fields.get("name", ""), MappingProxyType(fields))
+    return Entity(domain, f"{domain}-{fields.get('id', row)}", fields.get("name", ""),
+                  MappingProxyType(fields))
 
 
 class Database:
