@@ -199,8 +199,8 @@ class MultiwozEpisode(DomainEpisode):
 
     def parse(self, text: str) -> MultiwozParse:
         d = self.state.active
-        day = self.state.domains["train"].constraints.get("day")
-        return self.parser.parse(text, active=d, focus=self._focus(), train_day=day)
+        train = self.state.domains["train"].constraints
+        return self.parser.parse(text, active=d, focus=self._focus(), train=train)
 
     def fact_true(self, fact: tuple[str, str, str]) -> bool:
         """Whether one (entity id, slot, value) claim holds (references: issued by the desk for

@@ -100,7 +100,7 @@ _REQUEST_SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     ))
 
 _PHONE = re.compile(r"\b(0\d{9,10})\b")
-_POSTCODE = re.compile(r"\b(cb\s?\d{1,2}\s?\d\s?[a-z]{2})\b", re.I)
+_POSTCODE = re.compile(r"\b([a-z]{1,2}\d{1,2}[a-z]?\s?\d[a-z]{2})\b", re.I)
 _REF = re.compile(r"\breference(?: number| no\.?| code)?\s*(?:is|:|#)?\s*:?\s*#?([A-Z0-9]{8})\b", re.I)
 _TRAIN = re.compile(r"\b(TR\s?\d{4})\b", re.I)
 _LEAVE = re.compile(r"\b(?:leaves?|leaving|departs?|departing|departure(?: time)?(?: is)?)\b[^.?!]*?"
@@ -118,8 +118,8 @@ _WIFI = re.compile(r"\b(wifi|wi-fi|internet)\b", re.I)
 _NO_PARKING = re.compile(r"\b(no|without|doesn't have|does not have) (free )?parking\b", re.I)
 _PARKING = re.compile(r"\bparking\b", re.I)
 _HOTEL_TYPE = re.compile(r"\b(?:is an?|it's an?|it is an?) (?:\w+ )?(?:\w+ )?(guest ?house|hotel)\b", re.I)
-_FEE = re.compile(r"\bentrance fee (?:is |of )?(free|\d+(?:\.\d+)? pounds?)|\b(free) (?:admission|entrance|"
-                  r"entry|to enter)|\bentrance is (free)\b", re.I)
+_FEE = re.compile(r"\bentrance fee\b[^.?!]*?\bis (free|\d+(?:\.\d+)? pounds?|not listed|unknown)|"
+                  r"\b(free) (?:admission|entrance|entry|to enter)|\bentrance is (free)\b", re.I)
 _ADDRESS = re.compile(r"\b(?:address is|located at|address:|they are at|it is at|it's at)\s+([^.;!?\n]+)",
                       re.I)
 _CHOICE = re.compile(r"\bthere are (\d+)\b", re.I)
@@ -166,8 +166,11 @@ class Parser:
             self._trains.setdefault(e.name, []).append(e)
 
     # ------------------------------------------------------------------ entities
-    def entities(self, text: str, train_day: str | None = None) -> list[Entity]:
-        """Entities the text names, in order of first mention (trains: on ``train_day``)."""
+    def entities(self, text: str, train: dict[str, str] | None = None) -> list[Entity]:
+        """Entities the text names, in order of first mention.
+
+        A train id names several rows (days, and a few ids serve two routes): the row whose
+        day, departure and destination agree with ``train`` (the train constraints) wins."""
         found: list[Entity] = []
         for m in self._name_re.finditer(text):
             key = _NAME_SPLIT.sub(" ", m.group(1).lower())
@@ -179,7 +182,9 @@ class Parser:
         for m in _TRAIN.finditer(text):
             tid = m.group(1).upper().replace(" ", "")
             rows = self._trains.get(tid, [])
-            pick = [e for e in rows if train_day and e.fields.get("day") == train_day] or rows[:1]
+            hint = train or {}
+            pick = sorted(rows, key=lambda e: -sum(
+                e.fields.get(k) == hint.get(k) for k in ("day", "departure", "destination")))[:1]
             if pick and pick[0] not in found:
                 found.append(pick[0])
         if re.search(r"hospital|department", text, re.I):
@@ -191,12 +196,12 @@ class Parser:
 
     # ------------------------------------------------------------------ parse
     def parse(self, text: str, active: str | None = None, focus: Entity | None = None,
-              train_day: str | None = None) -> MultiwozParse:
+              train: dict[str, str] | None = None) -> MultiwozParse:
         """The acts of ``text``; ``active`` is the domain under discussion, ``focus`` the venue
         (both from the public state) used when the text names neither."""
         low = text.lower()
         hits = {k: bool(p.search(text)) for k, p in _CUES.items()}
-        ents = self.entities(text, train_day)
+        ents = self.entities(text, train)
         domain = self._domain(low, ents, active)
         # a booking question and a no-offer phrase inside a booking report are not offers
         if hits["book"]:
@@ -355,5 +360,5 @@ class Parser:
                 add("type", m.group(1).lower())
             for m in _FEE.finditer(text):
                 v = (m.group(1) or m.group(2) or m.group(3)).lower()
-                add("entrance fee", v)
+                add("entrance fee", "?" if v in ("not listed", "unknown") else v)
         return out, acts

@@ -403,7 +403,12 @@ class AgendaUser:
         return []
 
     def _speak(self, replies: list[Act], achieved: list[str]) -> CustomerAct:
-        said: list[Act] = [self._resolve(a) for a in replies]
+        said: list[Act] = []
+        for a in (self._resolve(r) for r in replies):
+            if a not in said:
+                said.append(a)
+        answered = {(a.domain, a.slot) for a in said if a.intent in ("inform", "book")}
+        self._drop(lambda x: x.intent in ("inform", "book") and (x.domain, x.slot) in answered)
         k = self._count()
         if len(said) < k:
             domain = said[0].domain if said else None

@@ -66,9 +66,11 @@ def display_name(entity: Entity) -> str:
 def slot_sentence(entity: Entity, slot: str) -> str | None:
     """One sentence stating ``slot`` of ``entity`` from its row (None if the row has no value)."""
     value = entity.get(slot) if slot != "trainID" else entity.name
+    name = display_name(entity)
+    if slot == "entrance fee" and value == "?":
+        return f"The entrance fee of {name} is not listed."
     if value is None or value in ("", "?"):
         return None
-    name = display_name(entity)
     if slot == "phone":
         return f"The phone number of {name} is {value}."
     if slot == "postcode":
@@ -141,8 +143,6 @@ class Writer:
             return f"I'm sorry, there is no {thing} matching your criteria."
         name = display_name(e)
         if strategy == RECOMMEND:
-            if d == "train":
-                return f"I recommend {name}, which leaves at {e.get('leaveAt')}."
             return f"I recommend {name}."
         if strategy == SELECT:
             hits = self.db.query(d, state.domains[d].constraints) if d else ()
