@@ -78,12 +78,14 @@ def normalize_value(slot: str, value: Any) -> str:
     return _VALUE_MAP.get(slot, {}).get(v, v)
 
 
+@lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
     v = re.sub(r"[^a-z0-9 ]", "", str(name).lower().replace("&", " and "))
     v = re.sub(r"^the ", "", re.sub(r"\s+", " ", v).strip())
     return v
 
 
+@lru_cache(maxsize=65536)
 def name_matches(asked: str, name: str) -> bool:
     """Fuzzy venue-name match: equal after normalisation (case, punctuation, a leading
     "the"), one containing the other as whole words, or a difflib similarity ratio ≥ 0.9."""
@@ -163,6 +165,19 @@ class Database:
         self.taxi_colors: tuple[str, ...] = tuple(taxi.get("taxi_colors", ()))
         self.taxi_types: tuple[str, ...] = tuple(taxi.get("taxi_types", ()))
         self._by_id = {e.id: e for rows in self.tables.values() for e in rows}
+        self._norm = {e.id: {k: normalize_value(k, v) for k, v in e.fields.items()}
+                      for rows in self.tables.values() for e in rows}
+        self._mins = {e.id: (_minutes(e.fields["leaveAt"]), _minutes(e.fields["arriveBy"]))
+                      for e in self.tables["train"]}
+        # slot -> value -> rows, to start a query from its most selective equality constraint
+        self._index: dict[str, dict[str, dict[str, list[Entity]]]] = {}
+        for d, rows in self.tables.items():
+            idx: dict[str, dict[str, list[Entity]]] = {}
+            for e in rows:
+                for k, v in self._norm[e.id].items():
+                    if k not in ("name", "leaveAt", "arriveBy"):
+                        idx.setdefault(k, {}).setdefault(v, []).append(e)
+            self._index[d] = idx
         self._columns = {d: frozenset(k for e in rows for k in e.fields) for d, rows in self.tables.items()}
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Entity, ...]] = {}
 
@@ -219,34 +234,41 @@ class Database:
         return hit
 
     def _query(self, domain: str, cons: dict[str, str]) -> tuple[Entity, ...]:
-        name = cons.pop("name", None)
-        leave = _minutes(cons.pop("leaveAt", "")) if domain == "train" else None
-        arrive = _minutes(cons.pop("arriveBy", "")) if domain == "train" else None
-        out = []
-        for e in self.tables[domain]:
-            if name is not None and not name_matches(name, e.name):
-                continue
-            if any(normalize_value(s, e.fields.get(s, "")) != v for s, v in cons.items()):
-                continue
-            if leave is not None:
-                t = _minutes(e.fields["leaveAt"])
-                if t is None or t < leave:
-                    continue
-            if arrive is not None:
-                t = _minutes(e.fields["arriveBy"])
-                if t is None or t > arrive:
-                    continue
-            out.append(e)
+        rows: Any = self.tables[domain]
+        idx = self._index[domain]
+        for slot, v in cons.items():
+            if slot in idx:
+                bucket = idx[slot].get(v, [])
+                if len(bucket) < len(rows):
+                    rows = bucket
+        bounds = {s: _minutes(v) for s, v in cons.items() if domain == "train" and s in ("leaveAt", "arriveBy")}
+        out = [e for e in rows if self._matches(e, cons, bounds)]
         if domain == "train":
-            if leave is None and arrive is not None:
-                out.sort(key=lambda e: -(_minutes(e.fields["arriveBy"]) or 0))
+            if "leaveAt" not in cons and "arriveBy" in cons:
+                out.sort(key=lambda e: -(self._mins[e.id][1] or 0))
             else:
-                out.sort(key=lambda e: _minutes(e.fields["leaveAt"]) or 0)
+                out.sort(key=lambda e: self._mins[e.id][0] or 0)
         return tuple(out)
+
+    def _matches(self, e: Entity, cons: dict[str, str], bounds: dict[str, int | None] | None = None) -> bool:
+        """``cons``: normalised constraints (as :meth:`constraints` gives them)."""
+        norm = self._norm[e.id]
+        for slot, v in cons.items():
+            if slot == "name":
+                if not name_matches(v, e.name):
+                    return False
+            elif e.domain == "train" and slot in ("leaveAt", "arriveBy"):
+                t = self._mins[e.id][0 if slot == "leaveAt" else 1]
+                bound = bounds[slot] if bounds is not None else _minutes(v)
+                if t is None or bound is None or (t < bound if slot == "leaveAt" else t > bound):
+                    return False
+            elif norm.get(slot, "") != v:
+                return False
+        return True
 
     def satisfies(self, entity: Entity, constraints: Mapping[str, Any]) -> bool:
         """Whether ``entity`` meets ``constraints`` under the same semantics as :meth:`query`."""
-        return entity in self.query(entity.domain, constraints)
+        return self._matches(entity, dict(self.constraints(entity.domain, constraints)))
 
 
 @lru_cache(maxsize=4)

@@ -100,7 +100,7 @@ _REQUEST_SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     ))
 
 _PHONE = re.compile(r"\b(0\d{9,10})\b")
-_POSTCODE = re.compile(r"\b([a-z]{1,2}\d{1,2}[a-z]?\s?\d[a-z]{2})\b", re.I)
+_POSTCODE = re.compile(r"\b([a-z]{1,2}\d{1,2}[a-z]?\s?[\do][a-z]{2})\b", re.I)
 _REF = re.compile(r"\breference(?: number| no\.?| code)?\s*(?:is|:|#)?\s*:?\s*#?([A-Z0-9]{8})\b", re.I)
 _TRAIN = re.compile(r"\b(TR\s?\d{4})\b", re.I)
 _LEAVE = re.compile(r"\b(?:leaves?|leaving|departs?|departing|departure(?: time)?(?: is)?)\b[^.?!]*?"

@@ -30,7 +30,7 @@ constraints while the candidates are many, recommend, then book with all booking
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 STRATEGIES: tuple[str, ...] = (
@@ -73,11 +73,14 @@ class SopView:
     """The slots a ``request`` would ask now (empty: nothing worth asking)."""
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f: getattr(self, f) for f in _FIELDS}
         d["requested"] = list(self.requested)
         d["book_missing"] = list(self.book_missing)
         d["ask"] = list(self.ask)
         return d
+
+
+_FIELDS = tuple(f.name for f in fields(SopView))
 
 
 def _view(v: SopView | Mapping[str, Any]) -> SopView:
