@@ -26,8 +26,11 @@ GYM_ENVS = {
     "GOPO-Mgshop-v0": ("gopo_env.envs.expert:ExpertEnv", {"domain": "mgshop"}),
     "GOPO-Mgshop-Text-v0": ("gopo_env.envs.text:TextEnv", {"domain": "mgshop"}),
     "GOPO-Mgshop-Flat-v0": ("gopo_env.envs.flat:FlatEnv", {"domain": "mgshop"}),
+    "GOPO-MultiWOZ-v0": ("gopo_env.envs.expert:ExpertEnv", {"domain": "multiwoz"}),
+    "GOPO-MultiWOZ-Text-v0": ("gopo_env.envs.text:TextEnv", {"domain": "multiwoz"}),
 }
-PETTINGZOO_ENVS = {"gopo/mgshop-v0": "gopo_env.multiagent.mgshop_v0"}
+PETTINGZOO_ENVS = {"gopo/mgshop-v0": "gopo_env.multiagent.mgshop_v0",
+                   "gopo/multiwoz-v0": "gopo_env.multiagent.multiwoz_v0"}
 
 
 def _register() -> None:

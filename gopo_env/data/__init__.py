@@ -15,6 +15,7 @@ from gopo_env.data.locate import DATA_DIR_ENV, default_cache_dir, locate_dataset
 
 DATASETS: dict[str, str] = {
     "mgshopdial": "gopo_env.domains.mgshop.mgshopdial.manifest:MANIFEST",
+    "multiwoz": "gopo_env.domains.multiwoz.data:MANIFEST",
 }
 
 
