@@ -10,8 +10,9 @@ we read 2.1, which is what ConvLab-3 distributes:
 
 * gold state of system turn *t* = the 2.1 ``metadata`` of that turn (the state after the user's
   turn), ``semi`` slots plus ``book`` slots as ``book<slot>``; unconstraining values dropped;
-* booked domains of turn *t* = the domains whose ``metadata[domain]["book"]["booked"]`` is
-  non-empty at that turn (the reference scorer ships the same list, ``booked_domains.json``);
+* booked domains of turn *t* = the domains other than taxi whose
+  ``metadata[domain]["book"]["booked"]`` is non-empty at that turn (on the validation set this
+  equals, turn by turn, the list the reference scorer ships, ``booked_domains.json``);
 * reference response = the 2.1 system text delexicalised from its ``span_info`` annotations;
 * goal = the final goal (``info``; ``fail_info`` is the first, failed attempt), with the
   requestable slots of the original MultiWOZ evaluator (Budzianowski et al. 2018): PHONE,
@@ -117,8 +118,13 @@ def turn_state(metadata: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def booked_domains(metadata: Mapping[str, Any]) -> frozenset[str]:
-    """Domains with a completed booking recorded in a 2.1 system turn's ``metadata``."""
-    return frozenset(d for d, parts in metadata.items() if parts.get("book", {}).get("booked"))
+    """Domains with a completed booking recorded in a 2.1 system turn's ``metadata``.
+
+    Taxi is left out, as in the reference scorer's list: a taxi booking yields a car and a
+    phone number, never a reference, so only REFERENCE checks read this.
+    """
+    return frozenset(d for d, parts in metadata.items()
+                     if d != "taxi" and parts.get("book", {}).get("booked"))
 
 
 def gold_dialogue(dialogue: mwdata.Dialogue) -> GoldDialogue:

@@ -150,6 +150,12 @@ def span_placeholder(act: str, slot: str) -> str:
         return "[train_id]"
     if domain == "train" and name == "time":
         return "[train_duration]"
+    if domain in ("restaurant", "hotel", "attraction") and name == "price":
+        name = "pricerange"
+    if name in ("people", "stay"):  # booking details: no domain-prefixed name in common use
+        domain = "value"
+    if name == "openhours":
+        return "[openhours]"
     prefix = domain if domain in DOMAINS else "value"
     placeholder = f"{prefix}_{name}"
     if placeholder not in SLOT_CODES:  # e.g. value_entrancefee: fall back to the bare name
