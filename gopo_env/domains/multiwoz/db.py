@@ -102,7 +102,7 @@ def _minutes(t: str) -> int | None:
     return int(m.group(1)) * 60 + int(m.group(2)) if m else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
     """One database row. ``id`` is stable (``restaurant-19210``, ``train-0042`` = table row)."""
 
@@ -115,6 +115,12 @@ class Entity:
 
     def get(self, slot: str) -> str | None:
         return self.fields.get(slot)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Entity) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 _SEARCH_SLOTS = {

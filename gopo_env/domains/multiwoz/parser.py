@@ -314,12 +314,14 @@ class Parser:
             for m in _PHONE.finditer(text):
                 add("phone", m.group(1), "taxi", "taxi")
             return out, acts
+        refs = [m.span(1) for m in _REF.finditer(text)]
         for m in _REF.finditer(text):
             add("ref", m.group(1).upper())
         for m in _PHONE.finditer(text):
             add("phone", m.group(1))
         for m in _POSTCODE.finditer(text):
-            add("postcode", re.sub(r"\s", "", m.group(1).lower()))
+            if not any(a <= m.start(1) < b for a, b in refs):
+                add("postcode", re.sub(r"\s", "", m.group(1).lower()))
         for m in _ADDRESS.finditer(text):
             add("address", m.group(1).strip().lower())
         if tdom == "train":
@@ -331,7 +333,7 @@ class Parser:
                 add("price", f"{m.group(1) or m.group(2)} pounds")
             for m in _DURATION.finditer(text):
                 add("duration", f"{m.group(1)} minutes")
-            if target is not None and target.domain == "train":
+            if target is not None and target.domain == "train" and target in ents:
                 add("trainID", target.name)
         if tdom in ("restaurant", "hotel", "attraction"):
             for m in _AREA.finditer(text):
