@@ -7,7 +7,6 @@ import shutil
 import zipfile
 
 import pytest
-from multiwoz_support import multiwoz_dir  # noqa: F401
 
 from gopo_env.core.errors import DataError
 from gopo_env.data import DATASETS, fetch_dataset, manifest, sha256_file

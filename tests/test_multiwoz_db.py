@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from multiwoz_support import multiwoz_dir  # noqa: F401
 
 from gopo_env.core.errors import DataError
 from gopo_env.domains.multiwoz.db import DONTCARE, load_database, name_matches, normalize_value

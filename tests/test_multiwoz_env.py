@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from multiwoz_support import multiwoz_dir, multiwoz_domain, play  # noqa: F401
+from multiwoz_support import play
 from pettingzoo.test import api_test, parallel_api_test
 
 import gopo_env  # noqa: F401

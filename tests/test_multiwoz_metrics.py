@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from multiwoz_support import multiwoz_dir  # noqa: F401
 
 from gopo_env.domains.multiwoz.data import parse_goal
 from gopo_env.domains.multiwoz.db import load_database
@@ -35,8 +34,8 @@ def _venues(db, goal):
 def test_perfect_dialogue(db, goal):
     rest, museum = _venues(db, goal)
     booked = {"restaurant": (rest.id, {"people": "2", "day": "monday", "time": "18:00"})}
-    m = episode_metrics(goal, db, [Informed("attraction", "phone", True), Informed("attraction", "postcode", True)],
-                        {"restaurant": rest.id, "attraction": museum.id}, booked, True, 6)
+    informed = [Informed("attraction", "phone", True), Informed("attraction", "postcode", True)]
+    m = episode_metrics(goal, db, informed, {"restaurant": rest.id, "attraction": museum.id}, booked, True, 6)
     assert m == {"complete": 1.0, "turns": 6.0, "inform_precision": 1.0, "inform_recall": 1.0,
                  "inform_f1": 1.0, "book_rate": 1.0, "success": 1.0, "success_strict": 1.0}
 
@@ -58,8 +57,9 @@ def test_booking_of_the_wrong_venue_or_slots(db, goal):
     rest, museum = _venues(db, goal)
     wrong = db.query("restaurant", {"food": "indian", "area": "east"})[0]
     informed = [Informed("attraction", "phone", True), Informed("attraction", "postcode", True)]
-    m = episode_metrics(goal, db, informed, {"attraction": museum.id},
-                        {"restaurant": (wrong.id, {"people": "2", "day": "monday", "time": "18:00"})}, True, 7)
+    slots = {"people": "2", "day": "monday", "time": "18:00"}
+    offered = {"attraction": museum.id}
+    m = episode_metrics(goal, db, informed, offered, {"restaurant": (wrong.id, slots)}, True, 7)
     assert m["book_rate"] == 0.0 and m["success"] == 0.0
     m = episode_metrics(goal, db, informed, {"attraction": museum.id},
                         {"restaurant": (rest.id, {"people": "3", "day": "monday", "time": "18:00"})}, True, 7)

@@ -247,7 +247,8 @@ class Database:
                 bucket = idx[slot].get(v, [])
                 if len(bucket) < len(rows):
                     rows = bucket
-        bounds = {s: _minutes(v) for s, v in cons.items() if domain == "train" and s in ("leaveAt", "arriveBy")}
+        bounds = {s: _minutes(v) for s, v in cons.items()
+                  if domain == "train" and s in ("leaveAt", "arriveBy")}
         out = [e for e in rows if self._matches(e, cons, bounds)]
         if domain == "train":
             if "leaveAt" not in cons and "arriveBy" in cons:

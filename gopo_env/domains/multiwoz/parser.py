@@ -85,7 +85,8 @@ _REQUEST_SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("parking", r"\bparking\b"),
         ("internet", r"\b(internet|wifi|wi-fi)\b"),
         ("type", r"\b(type|kind) of (place|attraction|hotel|accommodation)|\bhotel or (a )?guest ?house\b"),
-        ("people", r"\bhow many (people|guests|persons|tickets)|\bfor how many\b|\bnumber of (people|guests)\b"),
+        ("people", r"\bhow many (people|guests|persons|tickets)|\bfor how many\b|"
+                   r"\bnumber of (people|guests)\b"),
         ("stay", r"\bhow many (nights|days)\b|\bhow long\b.*\bstay|\bnumber of nights\b"),
         ("day", r"\b(what|which) day\b|\bwhen would you like\b|\bday of\b"),
         ("leaveAt", r"\b(leave|depart|departure time|pick ?up time|pick you up)\b"),
@@ -276,10 +277,10 @@ class Parser:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
             if not sentence.rstrip().endswith("?"):
                 continue
-            if _CUES["reqmore"].search(sentence) or _CUES["offerbook"].search(sentence):
-                # "shall I book it? for how many people?" keeps its slot questions
-                if not re.search(r"how many|what (day|time)|which day|how long", sentence, re.I):
-                    continue
+            # "shall I book it? for how many people?" keeps its slot questions
+            if (_CUES["reqmore"].search(sentence) or _CUES["offerbook"].search(sentence)) and \
+                    not re.search(r"how many|what (day|time)|which day|how long", sentence, re.I):
+                continue
             for slot, pat in _REQUEST_SLOTS:
                 if pat.search(sentence) and slot not in out:
                     if slot == "time" and domain in ("train", "taxi"):
