@@ -127,8 +127,7 @@ _CHOICE = re.compile(r"\bthere are (\d+)\b", re.I)
 _NAME_SPLIT = re.compile(r"\s+")
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+_MEMO_SIZE = 1 << 15
 
 
 class Parser:
@@ -136,6 +135,7 @@ class Parser:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._memo: dict[tuple[Any, ...], MultiwozParse] = {}
         names: list[tuple[str, Entity]] = []
         for d in ("restaurant", "hotel", "attraction", "police"):
             for e in db.tables[d]:
@@ -199,7 +199,20 @@ class Parser:
     def parse(self, text: str, active: str | None = None, focus: Entity | None = None,
               train: dict[str, str] | None = None) -> MultiwozParse:
         """The acts of ``text``; ``active`` is the domain under discussion, ``focus`` the venue
-        (both from the public state) used when the text names neither."""
+        (both from the public state) used when the text names neither; ``train`` the train
+        constraints (to tell apart the rows of one train id). A pure function of its
+        arguments, so results are memoised (templates recur across episodes)."""
+        key = (text, active, focus.id if focus is not None else None,
+               tuple(sorted((train or {}).items())))
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            hit = self._memo[key] = self._parse(text, active, focus, dict(key[3]))
+        return hit
+
+    def _parse(self, text: str, active: str | None, focus: Entity | None,
+               train: dict[str, str]) -> MultiwozParse:
         low = text.lower()
         hits = {k: bool(p.search(text)) for k, p in _CUES.items()}
         ents = self.entities(text, train)
