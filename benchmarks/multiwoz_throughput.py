@@ -59,7 +59,8 @@ def main() -> None:
     cartpole = gym_loop("CartPole-v1", args.steps * 4, "random")
     rows = [
         ("CartPole-v1 (random)", cartpole),
-        ("GOPO-MultiWOZ-v0 dev (random masked)", gym_loop("GOPO-MultiWOZ-v0", args.steps, "masked", split="dev")),
+        ("GOPO-MultiWOZ-v0 dev (random masked)",
+         gym_loop("GOPO-MultiWOZ-v0", args.steps, "masked", split="dev")),
         ("GOPO-MultiWOZ-v0 dev (SOP expert)", gym_loop("GOPO-MultiWOZ-v0", args.steps, "sop", split="dev")),
         ("GOPO-MultiWOZ-Text-v0 dev (fixed texts)",
          gym_loop("GOPO-MultiWOZ-Text-v0", args.steps, "text", split="dev")),

@@ -62,7 +62,12 @@ def normalize_value(slot: str, value: Any) -> str:
     ``dontcare`` spellings map to :data:`DONTCARE`; times to zero-padded ``HH:MM``; the
     other maps are the spelling variants found in MultiWOZ annotations.
     """
-    v = str(value).strip().lower()
+    return _normalize(slot, str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize(slot: str, value: str) -> str:
+    v = value.strip().lower()
     v = re.sub(r"\s+", " ", v)
     if v in _IGNORED:
         return ""
@@ -102,7 +107,7 @@ def _minutes(t: str) -> int | None:
     return int(m.group(1)) * 60 + int(m.group(2)) if m else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Entity:
     """One database row. ``id`` is stable (``restaurant-19210``, ``train-0042`` = table row)."""
 
@@ -115,6 +120,12 @@ class Entity:
 
     def get(self, slot: str) -> str | None:
         return self.fields.get(slot)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Entity) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 _SEARCH_SLOTS = {
@@ -169,15 +180,15 @@ class Database:
                       for rows in self.tables.values() for e in rows}
         self._mins = {e.id: (_minutes(e.fields["leaveAt"]), _minutes(e.fields["arriveBy"]))
                       for e in self.tables["train"]}
-        # slot -> value -> rows, to start a query from its most selective equality constraint
-        self._index: dict[str, dict[str, dict[str, list[Entity]]]] = {}
+        # slot -> value -> row positions: a query intersects the sets of its equality constraints
+        self._index: dict[str, dict[str, dict[str, frozenset[int]]]] = {}
         for d, rows in self.tables.items():
-            idx: dict[str, dict[str, list[Entity]]] = {}
-            for e in rows:
+            idx: dict[str, dict[str, set[int]]] = {}
+            for i, e in enumerate(rows):
                 for k, v in self._norm[e.id].items():
                     if k not in ("name", "leaveAt", "arriveBy"):
-                        idx.setdefault(k, {}).setdefault(v, []).append(e)
-            self._index[d] = idx
+                        idx.setdefault(k, {}).setdefault(v, set()).add(i)
+            self._index[d] = {k: {v: frozenset(p) for v, p in vals.items()} for k, vals in idx.items()}
         self._columns = {d: frozenset(k for e in rows for k in e.fields) for d, rows in self.tables.items()}
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Entity, ...]] = {}
 
@@ -234,15 +245,20 @@ class Database:
         return hit
 
     def _query(self, domain: str, cons: dict[str, str]) -> tuple[Entity, ...]:
-        rows: Any = self.tables[domain]
+        table = self.tables[domain]
         idx = self._index[domain]
+        rest: dict[str, str] = {}
+        positions: frozenset[int] | None = None
         for slot, v in cons.items():
             if slot in idx:
-                bucket = idx[slot].get(v, [])
-                if len(bucket) < len(rows):
-                    rows = bucket
-        bounds = {s: _minutes(v) for s, v in cons.items() if domain == "train" and s in ("leaveAt", "arriveBy")}
-        out = [e for e in rows if self._matches(e, cons, bounds)]
+                bucket = idx[slot].get(v, frozenset())
+                positions = bucket if positions is None else positions & bucket
+            else:
+                rest[slot] = v
+        rows = table if positions is None else [table[i] for i in sorted(positions)]
+        bounds = {s: _minutes(v) for s, v in rest.items()
+                  if domain == "train" and s in ("leaveAt", "arriveBy")}
+        out = [e for e in rows if self._matches(e, rest, bounds)] if rest else list(rows)
         if domain == "train":
             if "leaveAt" not in cons and "arriveBy" in cons:
                 out.sort(key=lambda e: -(self._mins[e.id][1] or 0))

@@ -81,7 +81,8 @@ class MultiwozDomain(Domain):
             goal = gen.goal(i)
             if goal.key() in taken:
                 continue
-            out.append(MultiwozScenario(f"multiwoz-train-{i:05d}", "train", effective_goal(goal, self.db), goal))
+            out.append(MultiwozScenario(f"multiwoz-train-{i:05d}", "train",
+                                        effective_goal(goal, self.db), goal))
         return tuple(out)
 
     def scenario(self, scenario_id: str) -> MultiwozScenario:

@@ -109,7 +109,7 @@ class MultiwozEpisode(DomainEpisode):
                 ask = self._search_questions(d, ds.constraints, ds.asked, hits)
         elif ds is not None:
             book_missing = self.desk.missing("taxi", ds.constraints)
-            ask = tuple(s for s in book_missing if s not in ds.asked or s == "leaveAt")[:2] or book_missing[:2]
+            ask = book_missing[:2]
         return SopView(
             turn=self.turn, greeted=st.greeted, customer_bye=st.customer_bye, active=d,
             n_results=n_results, offer_ok=offer_ok,
@@ -125,7 +125,8 @@ class MultiwozEpisode(DomainEpisode):
             missing = tuple(s for s in _TRAIN_REQUIRED if s not in known)
             if missing:
                 return missing[:2]
-            if "leaveAt" not in known and "arriveBy" not in known and len(hits) > 1 and "leaveAt" not in asked:
+            timed = "leaveAt" in known or "arriveBy" in known
+            if not timed and len(hits) > 1 and "leaveAt" not in asked:
                 return ("leaveAt",)
             return ()
         if len(hits) <= MANY or sum(1 for s in asked if s not in ("people", "day", "time", "stay")) \

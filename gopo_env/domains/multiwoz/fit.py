@@ -71,7 +71,8 @@ def fit(data_dir: str | Path | None = None) -> dict[str, Any]:
         "n_dialogues": len(dialogues),
         "domain_sequences": _counts(Counter({json.dumps(list(k)): n for k, n in sequences.items()})),
         "structures": {d: _counts(c) for d, c in sorted(structures.items())},
-        "book_values": {d: {s: _counts(c) for s, c in sorted(v.items())} for d, v in sorted(book_values.items())},
+        "book_values": {d: {s: _counts(c) for s, c in sorted(v.items())}
+                        for d, v in sorted(book_values.items())},
         "taxi_times": {s: _counts(c) for s, c in taxi_times.items()},
         "user": {
             "acts_per_turn": [round(acts_per_turn[k] / total, 6) for k in range(1, MAX_ACTS + 1)],

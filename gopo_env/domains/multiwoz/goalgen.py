@@ -89,7 +89,8 @@ class GoalGenerator:
             domains.append(self._domain_goal(rng, d, structure, venues))
         return Goal(tuple(domains), ())
 
-    def _domain_goal(self, rng: random.Random, d: str, st: dict[str, Any], venues: dict[str, str]) -> DomainGoal:
+    def _domain_goal(self, rng: random.Random, d: str, st: dict[str, Any],
+                     venues: dict[str, str]) -> DomainGoal:
         info: list[tuple[str, str]] = []
         if d == "taxi":
             others = [n for n in venues.values()]
@@ -128,7 +129,8 @@ class GoalGenerator:
             fail_info = self._failing(rng, d, info)
         return DomainGoal(d, tuple(info), tuple(st["reqt"]), tuple(book), fail_info, tuple(fail_book))
 
-    def _failing(self, rng: random.Random, d: str, info: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    def _failing(self, rng: random.Random, d: str,
+                 info: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         slots = [s for s, _ in info if s not in ("name", "leaveAt", "arriveBy")]
         rng.shuffle(slots)
         for slot in slots:

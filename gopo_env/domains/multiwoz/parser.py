@@ -85,7 +85,8 @@ _REQUEST_SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("parking", r"\bparking\b"),
         ("internet", r"\b(internet|wifi|wi-fi)\b"),
         ("type", r"\b(type|kind) of (place|attraction|hotel|accommodation)|\bhotel or (a )?guest ?house\b"),
-        ("people", r"\bhow many (people|guests|persons|tickets)|\bfor how many\b|\bnumber of (people|guests)\b"),
+        ("people", r"\bhow many (people|guests|persons|tickets)|\bfor how many\b|"
+                   r"\bnumber of (people|guests)\b"),
         ("stay", r"\bhow many (nights|days)\b|\bhow long\b.*\bstay|\bnumber of nights\b"),
         ("day", r"\b(what|which) day\b|\bwhen would you like\b|\bday of\b"),
         ("leaveAt", r"\b(leave|depart|departure time|pick ?up time|pick you up)\b"),
@@ -126,8 +127,7 @@ _CHOICE = re.compile(r"\bthere are (\d+)\b", re.I)
 _NAME_SPLIT = re.compile(r"\s+")
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+_MEMO_SIZE = 1 << 15
 
 
 class Parser:
@@ -135,6 +135,7 @@ class Parser:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._memo: dict[tuple[Any, ...], MultiwozParse] = {}
         names: list[tuple[str, Entity]] = []
         for d in ("restaurant", "hotel", "attraction", "police"):
             for e in db.tables[d]:
@@ -198,7 +199,20 @@ class Parser:
     def parse(self, text: str, active: str | None = None, focus: Entity | None = None,
               train: dict[str, str] | None = None) -> MultiwozParse:
         """The acts of ``text``; ``active`` is the domain under discussion, ``focus`` the venue
-        (both from the public state) used when the text names neither."""
+        (both from the public state) used when the text names neither; ``train`` the train
+        constraints (to tell apart the rows of one train id). A pure function of its
+        arguments, so results are memoised (templates recur across episodes)."""
+        key = (text, active, focus.id if focus is not None else None,
+               tuple(sorted((train or {}).items())))
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            hit = self._memo[key] = self._parse(text, active, focus, dict(key[3]))
+        return hit
+
+    def _parse(self, text: str, active: str | None, focus: Entity | None,
+               train: dict[str, str]) -> MultiwozParse:
         low = text.lower()
         hits = {k: bool(p.search(text)) for k, p in _CUES.items()}
         ents = self.entities(text, train)
@@ -276,10 +290,10 @@ class Parser:
         for sentence in re.split(r"(?<=[.!?])\s+", text):
             if not sentence.rstrip().endswith("?"):
                 continue
-            if _CUES["reqmore"].search(sentence) or _CUES["offerbook"].search(sentence):
-                # "shall I book it? for how many people?" keeps its slot questions
-                if not re.search(r"how many|what (day|time)|which day|how long", sentence, re.I):
-                    continue
+            # "shall I book it? for how many people?" keeps its slot questions
+            if (_CUES["reqmore"].search(sentence) or _CUES["offerbook"].search(sentence)) and \
+                    not re.search(r"how many|what (day|time)|which day|how long", sentence, re.I):
+                continue
             for slot, pat in _REQUEST_SLOTS:
                 if pat.search(sentence) and slot not in out:
                     if slot == "time" and domain in ("train", "taxi"):
@@ -314,12 +328,14 @@ class Parser:
             for m in _PHONE.finditer(text):
                 add("phone", m.group(1), "taxi", "taxi")
             return out, acts
+        refs = [m.span(1) for m in _REF.finditer(text)]
         for m in _REF.finditer(text):
             add("ref", m.group(1).upper())
         for m in _PHONE.finditer(text):
             add("phone", m.group(1))
         for m in _POSTCODE.finditer(text):
-            add("postcode", re.sub(r"\s", "", m.group(1).lower()))
+            if not any(a <= m.start(1) < b for a, b in refs):
+                add("postcode", re.sub(r"\s", "", m.group(1).lower()))
         for m in _ADDRESS.finditer(text):
             add("address", m.group(1).strip().lower())
         if tdom == "train":
@@ -331,7 +347,7 @@ class Parser:
                 add("price", f"{m.group(1) or m.group(2)} pounds")
             for m in _DURATION.finditer(text):
                 add("duration", f"{m.group(1)} minutes")
-            if target is not None and target.domain == "train":
+            if target is not None and target.domain == "train" and target in ents:
                 add("trainID", target.name)
         if tdom in ("restaurant", "hotel", "attraction"):
             for m in _AREA.finditer(text):

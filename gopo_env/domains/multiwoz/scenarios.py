@@ -116,7 +116,8 @@ class MultiwozScenario:
                 "domains": list(self.goal.domain_names), "dialogue_id": self.dialogue_id}
 
 
-def corpus_scenarios(split: str, dialogues: tuple[Dialogue, ...], db: Database) -> tuple[MultiwozScenario, ...]:
+def corpus_scenarios(split: str, dialogues: tuple[Dialogue, ...],
+                     db: Database) -> tuple[MultiwozScenario, ...]:
     return tuple(
         MultiwozScenario(f"multiwoz-{split}-{d.id}", split, effective_goal(d.goal, db), d.goal,
                          reference_from_log(d.log), d.id)

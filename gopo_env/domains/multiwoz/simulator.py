@@ -72,7 +72,7 @@ def agenda_items(goal: Goal) -> tuple[tuple[str, ...], tuple[float, ...]]:
     for g in goal.domains:
         if g.domain != "taxi":
             names.append(f"{g.domain}:offer")
-        names.extend(f"{g.domain}:{s}" for s in g.reqt if not (g.domain == "taxi"))
+        names.extend(f"{g.domain}:{s}" for s in g.reqt if g.domain != "taxi")
         if g.book or g.domain == "taxi":
             names.append(f"{g.domain}:book")
     return tuple(names), tuple(1.0 for _ in names)
@@ -510,8 +510,8 @@ def _sentence(intent: str, d: str, acts: list[Act], pick, mentioned: bool) -> st
                     v=a.value, s=SLOT_WORDS.get(a.slot, a.slot)))
         out = []
         if phrases:
-            lead = ("I'm looking for {a} {t}", "I need {a} {t}", "Can you help me find {a} {t}") if not mentioned \
-                else ("The {t} should be", "I'd like it", "It should be")
+            lead = ("The {t} should be", "I'd like it", "It should be") if mentioned else \
+                ("I'm looking for {a} {t}", "I need {a} {t}", "Can you help me find {a} {t}")
             head = pick(lead, "inform", d).format(t=thing, a="an" if thing[0] in "aeiou" else "a")
             out.append(f"{head} {' and '.join(phrases)}.")
         if dontcare:

@@ -112,7 +112,8 @@ class PublicState:
                     st.requested.remove(act.slot)
                 if act.intent == "offerbook":
                     st.offered_booking = True
-                if act.intent == "book" and (act.slot == "ref" or act.domain == "taxi" and act.slot == "phone"):
+                reported = act.slot == "ref" or act.domain == "taxi" and act.slot == "phone"
+                if act.intent == "book" and reported:
                     st.booked = act.value
                     st.nobook = False
             elif act.intent == "nooffer":
