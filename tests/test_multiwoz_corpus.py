@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -71,7 +69,7 @@ def test_state_normalisation_drops_unconstraining_values():
 def test_delexicalize_replaces_token_spans():
     text = "I recommend the Warkworth House , it is cheap ."
     spans = [["Hotel-Recommend", "Name", "Warkworth House", 3, 4], ["Hotel-Inform", "Price", "cheap", 8, 8]]
-    assert delexicalize(text, spans) == "I recommend the [hotel_name] , it is [hotel_price] ."
+    assert delexicalize(text, spans) == "I recommend the [hotel_name] , it is [hotel_pricerange] ."
     # overlapping spans keep the first; dontcare stays text; out-of-range spans are ignored
     spans = [["Hotel-Inform", "Name", "Warkworth House", 3, 4], ["Hotel-Inform", "Name", "House", 4, 4],
              ["Hotel-Inform", "Price", "dontcare", 8, 8], ["Hotel-Inform", "Area", "x", 30, 31]]
@@ -222,20 +220,6 @@ def test_subset_allowed_on_request():
 
 
 # -------------------------------------------------------------------------- real data: replay
-
-@pytest.fixture(scope="module")
-def multiwoz_dir():
-    root = Path(os.environ["GOPO_DATA_DIR"]) if os.environ.get("GOPO_DATA_DIR") else (
-        Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    path = root / "multiwoz"
-    if not (path / "data" / "multiwoz" / "val.json.zip").is_file():
-        reason = (f"MultiWOZ not found at {path}; set GOPO_DATA_DIR to the folder holding multiwoz/ "
-                  "or run `gopo-bench data fetch multiwoz`")
-        if os.environ.get("GOPO_REQUIRE_DATA") == "1":
-            pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
-        pytest.skip(reason)
-    return path
-
 
 @pytest.fixture(scope="module")
 def gold_replay(multiwoz_dir):

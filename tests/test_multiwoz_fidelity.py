@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from gopo_env.domains.multiwoz.fidelity import (
@@ -42,20 +39,6 @@ def test_real_turn_reduction():
     assert s.user_intents == {"inform": 2, "thank": 1, "request": 1}
     assert s.user_domains == {"hotel": 3} and s.domains_talked == 1
     assert s.acts_per_turn == [2, 1] and s.words_per_turn == [9, 7]
-
-
-@pytest.fixture(scope="module")
-def multiwoz_dir():
-    root = Path(os.environ["GOPO_DATA_DIR"]) if os.environ.get("GOPO_DATA_DIR") else (
-        Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    path = root / "multiwoz"
-    if not (path / "data" / "multiwoz" / "val.json.zip").is_file():
-        reason = (f"MultiWOZ not found at {path}; set GOPO_DATA_DIR to the folder holding multiwoz/ "
-                  "or run `gopo-bench data fetch multiwoz`")
-        if os.environ.get("GOPO_REQUIRE_DATA") == "1":
-            pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
-        pytest.skip(reason)
-    return path
 
 
 def test_report_on_real_and_simulated_dialogues(multiwoz_dir):
