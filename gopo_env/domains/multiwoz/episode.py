@@ -44,6 +44,8 @@ MAX_SEARCH_QUESTIONS = 2
 
 
 def _same(slot: str, said: str, truth: str | None) -> bool:
+    if said == "?":  # "not listed": true when the row has no value
+        return truth in (None, "", "?")
     if truth is None:
         return False
     if slot in ("phone", "postcode"):
