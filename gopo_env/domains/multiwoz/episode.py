@@ -44,6 +44,8 @@ MAX_SEARCH_QUESTIONS = 2
 
 
 def _same(slot: str, said: str, truth: str | None) -> bool:
+    if said == "?":  # "not listed": true when the row has no value
+        return truth in (None, "", "?")
     if truth is None:
         return False
     if slot in ("phone", "postcode"):
@@ -75,6 +77,8 @@ class MultiwozEpisode(DomainEpisode):
         self.turn = 0
         self._view: SopView | None = None
         self._informed: list[Informed] = []
+        self.disclosed_log: list[tuple[tuple[str, str], ...]] = []
+        """The structured acts of every customer turn (for grounding statistics)."""
 
     # ------------------------------------------------------------------ state
     def view(self) -> SopView:
@@ -154,6 +158,7 @@ class MultiwozEpisode(DomainEpisode):
     # ------------------------------------------------------------------ contract
     def opening(self) -> CustomerAct:
         act = self.user.opening()
+        self.disclosed_log.append(act.disclosed)
         self.state.on_customer(act.intent, act.disclosed)
         self._view = None
         return act
@@ -240,6 +245,7 @@ class MultiwozEpisode(DomainEpisode):
         self.state.on_system(kept, strategy)
         self.turn = turn
         act = self.user.react(acts, turn)
+        self.disclosed_log.append(act.disclosed)
         self.state.on_customer(act.intent, act.disclosed)
         self._view = None
         return act

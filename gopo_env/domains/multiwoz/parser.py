@@ -121,8 +121,14 @@ _PARKING = re.compile(r"\bparking\b", re.I)
 _HOTEL_TYPE = re.compile(r"\b(?:is an?|it's an?|it is an?) (?:\w+ )?(?:\w+ )?(guest ?house|hotel)\b", re.I)
 _FEE = re.compile(r"\bentrance fee\b[^.?!]*?\bis (free|\d+(?:\.\d+)? pounds?|not listed|unknown)|"
                   r"\b(free) (?:admission|entrance|entry|to enter)|\bentrance is (free)\b", re.I)
-_ADDRESS = re.compile(r"\b(?:address is|located at|address:|they are at|it is at|it's at)\s+([^.;!?\n]+)",
-                      re.I)
+_ADDRESS = re.compile(r"\b(?:address is|located at|address:|they are at|it is at|it's at)\s+"
+                      r"([^;!?\n]+?)(?=\.(?:\s+(?-i:[A-Z])|\s*$)|[;!?\n]|$)", re.I)
+"""An address runs to the end of its sentence: a full stop before a capital or the end of the
+text (addresses hold abbreviations such as "st. michael's church")."""
+_UNLISTED = re.compile(r"\b(phone number|postcode|address|entrance fee)\b[^.?!]*?\bis (?:not listed|unknown)",
+                       re.I)
+_UNLISTED_SLOT = {"phone number": "phone", "postcode": "postcode", "address": "address",
+                  "entrance fee": "entrance fee"}
 _CHOICE = re.compile(r"\bthere are (\d+)\b", re.I)
 _NAME_SPLIT = re.compile(r"\s+")
 
@@ -338,6 +344,8 @@ class Parser:
                 add("postcode", re.sub(r"\s", "", m.group(1).lower()))
         for m in _ADDRESS.finditer(text):
             add("address", m.group(1).strip().lower())
+        for m in _UNLISTED.finditer(text):
+            add(_UNLISTED_SLOT[m.group(1).lower()], "?")
         if tdom == "train":
             for m in _LEAVE.finditer(text):
                 add("leaveAt", m.group(1))
@@ -376,5 +384,6 @@ class Parser:
                 add("type", m.group(1).lower())
             for m in _FEE.finditer(text):
                 v = (m.group(1) or m.group(2) or m.group(3)).lower()
-                add("entrance fee", "?" if v in ("not listed", "unknown") else v)
+                if v not in ("not listed", "unknown"):
+                    add("entrance fee", v)
         return out, acts

@@ -523,7 +523,8 @@ def _sentence(intent: str, d: str, acts: list[Act], pick, mentioned: bool) -> st
         return pick(("Could you give me the {w} of the {t}?", "What is the {w} of the {t}?",
                      "Can I have the {w} for the {t}?"), "request", d).format(w=what, t=thing)
     if intent == "book":
-        phrases = [_BOOK_PHRASES.get(a.slot, "{v}").format(v=a.value) for a in acts if a.slot]
+        phrases = [("for 1 person" if (a.slot, a.value) == ("people", "1") else
+                    _BOOK_PHRASES.get(a.slot, "{v}").format(v=a.value)) for a in acts if a.slot]
         if not phrases:
             return "Yes, please book it."
         return pick(("Please book the {t} {p}.", "I'd like to book it {p}.",

@@ -55,6 +55,11 @@ _DAY_QUESTION = {"train": "What day would you like to travel?",
                  "taxi": "What day do you need the taxi?"}
 
 
+_UNLISTED = ("phone", "postcode", "address", "entrance fee")
+"""Slots a row may lack (a few venues have no phone, most attractions no fee): the writer says
+so rather than invent a value."""
+
+
 def _title(name: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in name.split(" "))
 
@@ -67,9 +72,9 @@ def slot_sentence(entity: Entity, slot: str) -> str | None:
     """One sentence stating ``slot`` of ``entity`` from its row (None if the row has no value)."""
     value = entity.get(slot) if slot != "trainID" else entity.name
     name = display_name(entity)
-    if slot == "entrance fee" and value == "?":
-        return f"The entrance fee of {name} is not listed."
     if value is None or value in ("", "?"):
+        if slot in _UNLISTED:
+            return f"The {SLOT_WORDS[slot]} of {name} is not listed."
         return None
     if slot == "phone":
         return f"The phone number of {name} is {value}."
@@ -185,7 +190,11 @@ class Writer:
             return f"I have booked {name}."
         parts = []
         if book.get("people") and book["people"] != DONTCARE:
-            parts.append(f"for {book['people']} people" if d != "train" else f"{book['people']} tickets")
+            one = book["people"] == "1"
+            if d == "train":
+                parts.append("1 ticket" if one else f"{book['people']} tickets")
+            else:
+                parts.append("for 1 person" if one else f"for {book['people']} people")
         if book.get("day") and d != "train":
             parts.append(f"on {book['day']}")
         if book.get("time"):
