@@ -35,7 +35,7 @@ def test_real_turn_reduction():
         )
 
     s = real_stats(D())
-    assert s.turns == 2
+    assert s.user_turns == 2
     assert s.user_intents == {"inform": 2, "thank": 1, "request": 1}
     assert s.user_domains == {"hotel": 3} and s.domains_talked == 1
     assert s.acts_per_turn == [2, 1] and s.words_per_turn == [9, 7]

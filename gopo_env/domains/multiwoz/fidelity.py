@@ -44,8 +44,9 @@ TURN_BINS = ("1-3", "4-5", "6-7", "8-9", "10-11", "12-14", "15-19", "20+")
 class DialogueStats:
     """One dialogue reduced to what the report compares (the same fields for real and simulated)."""
 
-    turns: int
-    """Assistant turns."""
+    user_turns: int
+    """Customer turns (the real dialogues alternate user/system and end on a system turn; the
+    simulated ones end on the customer's goodbye, which no system turn follows)."""
     user_intents: Counter = field(default_factory=Counter)
     """User acts by intent (:data:`INTENTS`)."""
     user_domains: Counter = field(default_factory=Counter)
@@ -73,7 +74,7 @@ def _turn_bin(turns: int) -> str:
 def real_stats(dialogue: Any) -> DialogueStats:
     """Statistics of one loaded 2.1 dialogue (``data.Dialogue``: ``log`` with user turns even)."""
     log = dialogue.log
-    stats = DialogueStats(turns=len(log) // 2)
+    stats = DialogueStats(user_turns=len(log[0::2]))
     for turn in log[0::2]:
         stats.words_per_turn.append(len(str(turn.get("text", "")).split()))
         n_domain = 0
@@ -94,10 +95,11 @@ def real_stats(dialogue: Any) -> DialogueStats:
     return stats
 
 
-def _sim_turn(stats: DialogueStats, act: Any) -> None:
-    stats.words_per_turn.append(len(act.utterance.split()))
+def _sim_turn(stats: DialogueStats, utterance: str, intent: str, achieved: Sequence[str],
+              disclosed: Sequence[tuple[str, str]]) -> None:
+    stats.words_per_turn.append(len(utterance.split()))
     n_domain = 0
-    for key, _value in act.disclosed:
+    for key, _value in disclosed:
         domain, _, rest = key.partition("-")
         if domain == "general":
             if rest in ("thank", "bye", "greet"):
@@ -106,11 +108,11 @@ def _sim_turn(stats: DialogueStats, act: Any) -> None:
         if rest == "booking":
             stats.user_intents["accept/decline"] += 1
             continue
-        intent = "request" if rest == "request" else "inform"
-        stats.user_intents[intent] += 1
+        intent_name = "request" if rest == "request" else "inform"
+        stats.user_intents[intent_name] += 1
         stats.user_domains[domain] += 1
         n_domain += 1
-    if act.achieved and act.intent != "bye":
+    if achieved and intent != "bye":
         stats.user_intents["thank"] += 1
     if n_domain:
         stats.acts_per_turn.append(n_domain)
@@ -118,31 +120,29 @@ def _sim_turn(stats: DialogueStats, act: Any) -> None:
 
 def simulated_stats(data_dir: str | Path | None = None, seed: int = 0,
                     limit: int | None = None) -> list[DialogueStats]:
-    """One SOP-expert episode per validation goal (goal ``i`` with seed ``seed + i``)."""
+    """One SOP-expert episode per validation goal (goal ``i`` with seed ``seed + i``).
+
+    Each customer turn is read from the transcript (text, intent, achieved items) and the
+    episode's log of the customer's hidden acts (``disclosed_log``, one entry per turn).
+    """
     from gopo_env.core.dialogue import Dialogue
     from gopo_env.domains.multiwoz.domain import MultiwozDomain
 
-    domain = MultiwozDomain(data_dir)
-    dialogue = Dialogue(domain, split="dev")
+    dialogue = Dialogue(MultiwozDomain(data_dir), split="dev")
     ids = [f"multiwoz-dev-{d.id}" for d in load_dialogues("dev", data_dir)[:limit]]
     out = []
     for i, scenario_id in enumerate(ids):
-        opening = dialogue.reset(seed=seed + i, scenario_id=scenario_id)
-        stats = DialogueStats(turns=0)
-        _sim_turn(stats, opening)
-        episode = dialogue.episode
-        react = episode.react
-
-        def recording_react(*args: Any, _react: Any = react, _stats: DialogueStats = stats) -> Any:
-            act = _react(*args)  # observe the customer's act; behaviour is unchanged
-            _sim_turn(_stats, act)
-            return act
-
-        episode.react = recording_react  # type: ignore[method-assign]
+        dialogue.reset(seed=seed + i, scenario_id=scenario_id)
         while not dialogue.done:
             dialogue.choose(dialogue.builtin_strategy())
             dialogue.respond(dialogue.realize())
-        stats.turns = dialogue.turn
+        acts = dialogue.episode.disclosed_log  # type: ignore[union-attr]
+        if len(acts) != len(dialogue.transcript):
+            raise RuntimeError(f"{scenario_id}: {len(acts)} logged customer acts for "
+                               f"{len(dialogue.transcript)} customer turns")
+        stats = DialogueStats(user_turns=len(dialogue.transcript))
+        for record, disclosed in zip(dialogue.transcript, acts):
+            _sim_turn(stats, record.customer, record.intent, record.achieved, disclosed)
         out.append(stats)
     return out
 
@@ -188,8 +188,8 @@ def summarise(stats: Sequence[DialogueStats]) -> dict[str, Any]:
     acts = [n for s in stats for n in s.acts_per_turn]
     return {
         "n_dialogues": len(stats),
-        "turns_mean": _mean(s.turns for s in stats),
-        "turns_hist": dict(Counter(_turn_bin(s.turns) for s in stats)),
+        "turns_mean": _mean(s.user_turns for s in stats),
+        "turns_hist": dict(Counter(_turn_bin(s.user_turns) for s in stats)),
         "user_intents": dict(_pooled(stats, "user_intents")),
         "user_domains": dict(_pooled(stats, "user_domains")),
         "domains_per_dialogue_mean": _mean(s.domains_talked for s in stats),
@@ -203,8 +203,8 @@ def summarise(stats: Sequence[DialogueStats]) -> dict[str, Any]:
 
 
 ROWS = (
-    ("turns per dialogue", "js", "turns_hist"),
-    ("turns per dialogue (mean)", "rel", "turns_mean"),
+    ("user turns per dialogue", "js", "turns_hist"),
+    ("user turns per dialogue (mean)", "rel", "turns_mean"),
     ("user act intents", "js", "user_intents"),
     ("user act domains", "js", "user_domains"),
     ("domains per dialogue (talked about)", "js", "domains_per_dialogue_hist"),
