@@ -272,18 +272,30 @@ def test_predicted_gold_states_give_the_gold_result(gold_replay, multiwoz_dir):
     assert score_corpus(empty, "dev", multiwoz_dir)["inform"] < reference["inform"] - 40
 
 
-def test_cli_scores_a_file_and_rejects_a_bad_one(gold_replay, multiwoz_dir, tmp_path, capsys):
-    from leaderboard.corpus_cli import main
+def _command(*argv: str) -> str:
+    import argparse
 
+    from gopo_env.domains.multiwoz.corpus.command import evaluate_corpus, evaluate_corpus_arguments
+
+    parser = argparse.ArgumentParser()
+    evaluate_corpus_arguments(parser)
+    return evaluate_corpus(parser.parse_args(list(argv)))
+
+
+def test_command_scores_a_file_and_rejects_a_bad_one(gold_replay, multiwoz_dir, tmp_path):
     predictions, reference = gold_replay
     good = tmp_path / "pred.json"
     good.write_text(json.dumps(predictions))
     out_json = tmp_path / "res.json"
-    assert main(["multiwoz", str(good), "--split", "dev", "--data-dir", str(multiwoz_dir),
-                 "--json", str(out_json)]) == 0
-    assert f"Inform   {reference['inform']:6.2f}" in capsys.readouterr().out
+    text = _command(str(good), "--split", "dev", "--data-dir", str(multiwoz_dir), "--json", str(out_json))
+    assert f"Inform   {reference['inform']:6.2f}" in text and "against MultiWOZ 2.1" in text
     assert json.loads(out_json.read_text())["success"] == pytest.approx(reference["success"])
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"pmul1635": ["only one turn"]}))
-    assert main(["multiwoz", str(bad), "--split", "dev", "--data-dir", str(multiwoz_dir)]) == 1
-    assert "1 turn(s) given" in capsys.readouterr().err
+    with pytest.raises(CorpusInputError, match="1 turn\\(s\\) given"):
+        _command(str(bad), "--split", "dev", "--data-dir", str(multiwoz_dir))
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(CorpusInputError, match="not valid UTF-8 JSON"):
+        _command(str(tmp_path / "broken.json"), "--split", "dev", "--data-dir", str(multiwoz_dir))
+    with pytest.raises(CorpusInputError, match="exactly one of FILE or --gold"):
+        _command(str(good), "--gold", "--split", "dev", "--data-dir", str(multiwoz_dir))

@@ -51,3 +51,20 @@ def test_report_on_real_and_simulated_dialogues(multiwoz_dir):
     assert first == report(multiwoz_dir, seed=3, limit=25)  # deterministic
     # the comparison reacts: a side compared with itself matches perfectly
     assert all(r["value"] == pytest.approx(0.0) for r in compare(first["real"], first["real"]))
+
+
+def test_calibrate_command(multiwoz_dir, tmp_path):
+    import argparse
+    import json
+
+    from gopo_env.domains.multiwoz.fidelity import calibrate, calibrate_arguments
+
+    parser = argparse.ArgumentParser()
+    calibrate_arguments(parser)
+    with pytest.raises(ValueError, match="pass --report"):
+        calibrate(parser.parse_args(["--data-dir", str(multiwoz_dir)]))
+    out = tmp_path / "report.json"
+    text = calibrate(parser.parse_args(["--data-dir", str(multiwoz_dir), "--report", "--limit", "10",
+                                        "--json", str(out)]))
+    assert "statistics match" in text and "| user act intents | js |" in text
+    assert json.loads(out.read_text())["real"]["n_dialogues"] == 10

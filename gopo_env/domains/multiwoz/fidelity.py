@@ -1,6 +1,7 @@
 """Grounding report of the MultiWOZ customer: simulated vs real dialogue statistics.
 
-    python -m gopo_env.domains.multiwoz.fidelity [--data-dir DIR] [--seed 0] [--json PATH]
+    gopo-bench calibrate multiwoz --report [--data-dir DIR] [--seed 0] [--json PATH]
+    python -m gopo_env.domains.multiwoz.fidelity [same options]
 
 Real side: the 999 validation dialogues of MultiWOZ 2.1 (human customer, human wizard).
 Simulated side: one episode per validation goal (the same 999 goals), the agenda customer
@@ -255,17 +256,51 @@ def report(data_dir: str | Path | None = None, seed: int = 0, limit: int | None 
             "simulated_by": "agenda customer + built-in SOP expert and template writer"}
 
 
+def calibrate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``gopo-bench calibrate multiwoz`` (a ``Domain.commands`` entry)."""
+    parser.add_argument("--data-dir", default=None, metavar="PATH",
+                        help="MultiWOZ folder (default: $GOPO_DATA_DIR/multiwoz, else the fetch cache)")
+    parser.add_argument("--report", action="store_true",
+                        help="print the grounding report (simulated vs real validation statistics)")
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="without --report: write the fitted goal/turn statistics (fitted.json) here")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="simulator seed of --report (default: %(default)s)")
+    parser.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="--report on the first N validation goals only")
+    parser.add_argument("--json", default=None, metavar="PATH", help="--report: also write it as JSON")
+
+
+def calibrate(args: argparse.Namespace) -> str:
+    """Fit the goal generator's statistics (``--out``) or print the grounding report (``--report``).
+
+    Returns the text to print; ``ValueError`` when neither is asked for, ``DataError`` when
+    MultiWOZ is absent.
+    """
+    if args.report:
+        result = report(args.data_dir, args.seed, args.limit)
+        text = format_report(result["rows"]) + "\n"
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            text += f"wrote {args.json}\n"
+        return text
+    if not args.out:
+        raise ValueError("calibrate multiwoz: pass --report for the grounding report, or --out FILE to "
+                         "write freshly fitted statistics (the shipped ones are gopo_env/domains/multiwoz/"
+                         "fitted.json)")
+    from gopo_env.domains.multiwoz.fit import fit
+
+    fitted = fit(args.data_dir)
+    Path(args.out).write_text(json.dumps(fitted, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return f"wrote {args.out} (fitted on {fitted['n_dialogues']} validation dialogues)\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data-dir", default=None, help="MultiWOZ folder (default: located as usual)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--limit", type=int, default=None, help="only the first N validation goals")
-    p.add_argument("--json", default=None, metavar="PATH", help="write the summaries and rows as JSON")
+    calibrate_arguments(p)
     args = p.parse_args(argv)
-    result = report(args.data_dir, args.seed, args.limit)
-    print(format_report(result["rows"]))
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    args.report = args.report or not args.out
+    print(calibrate(args), end="")
     return 0
 
 
