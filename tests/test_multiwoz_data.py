@@ -9,12 +9,12 @@ import zipfile
 import pytest
 
 from gopo_env.core.errors import DataError
-from gopo_env.data import DATASETS, fetch_dataset, manifest, sha256_file
+from gopo_env.data import datasets, fetch_dataset, manifest, sha256_file
 from gopo_env.domains.multiwoz import data
 
 
 def test_manifest_is_declared_and_pinned():
-    assert "multiwoz" in DATASETS
+    assert "multiwoz" in datasets()
     m = manifest("multiwoz")
     assert m is data.MANIFEST and m.marker == data.VAL
     rels = {e.relpath for e in m.files}

@@ -9,11 +9,12 @@ from gopo_env.core.domain import SPLITS, Domain
 from gopo_env.core.errors import DataError, ScenarioError
 from gopo_env.domains.multiwoz.data import FETCH_HINT, has_split, load_dialogues, locate
 from gopo_env.domains.multiwoz.db import load_database
-from gopo_env.domains.multiwoz.episode import N_FEATURES, MultiwozEpisode
+from gopo_env.domains.multiwoz.episode import FEATURE_NAMES, N_FEATURES, MultiwozEpisode
 from gopo_env.domains.multiwoz.goalgen import GoalGenerator, load_fitted
 from gopo_env.domains.multiwoz.parser import Parser
 from gopo_env.domains.multiwoz.scenarios import MultiwozScenario, corpus_scenarios, effective_goal
 from gopo_env.domains.multiwoz.strategies import STRATEGIES
+from gopo_env.domains.multiwoz.toolkit import MultiwozToolkit
 
 N_TRAIN = 5000
 """Generated training goals (indices 0..N_TRAIN-1 before removing dev/test duplicates)."""
@@ -31,10 +32,16 @@ class MultiwozDomain(Domain):
     """
 
     name = "multiwoz"
+    title = "MultiWOZ"
+    versions = (0,)
+    views = ("expert", "text")
     strategies = STRATEGIES
     n_features = N_FEATURES
+    feature_names = FEATURE_NAMES
     max_turns = MAX_TURNS
     max_response_chars = 2000
+    datasets = {"multiwoz": "gopo_env.domains.multiwoz.data:MANIFEST"}
+    commands: dict[str, str] = {}
 
     def __init__(self, data_dir: str | Path | None = None, n_train: int = N_TRAIN) -> None:
         if not isinstance(n_train, int) or isinstance(n_train, bool) or n_train < 1:
@@ -48,6 +55,18 @@ class MultiwozDomain(Domain):
         self.act_counts = tuple(float(p) for p in fitted["user"]["acts_per_turn"])
         self._fitted = fitted
         self._splits: dict[str, tuple[MultiwozScenario, ...]] = {}
+        self._toolkit = MultiwozToolkit(self.db, self.parser, self.max_response_chars)
+
+    def toolkit(self) -> MultiwozToolkit:
+        """Database, parser, template writer and rule SOP over ``info["state"]`` (public)."""
+        return self._toolkit
+
+    def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
+        """The gold dialogues' system-act strategies of a corpus split (``dev``, ``test``):
+        ``(scenario id, strategies)``; the generated ``train`` split has none."""
+        if split == "train":
+            return []
+        return [(s.id, s.reference) for s in self.scenarios(split) if s.reference]
 
     def has_test(self) -> bool:
         """Whether the official test split is present (fetched)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -11,14 +10,24 @@ from gopo_env.core.domain import CustomerAct, DomainEpisode, ParsedResponse
 from gopo_env.domains.multiwoz.acts import REQUESTABLE
 from gopo_env.domains.multiwoz.booking import BookingDesk
 from gopo_env.domains.multiwoz.data import DOMAINS
-from gopo_env.domains.multiwoz.db import DONTCARE, Database, Entity, normalize_value
+from gopo_env.domains.multiwoz.db import Database, Entity
 from gopo_env.domains.multiwoz.metrics import Informed, episode_metrics
 from gopo_env.domains.multiwoz.parser import MultiwozParse, Parser
 from gopo_env.domains.multiwoz.scenarios import MultiwozScenario
 from gopo_env.domains.multiwoz.simulator import AgendaUser
 from gopo_env.domains.multiwoz.state import PublicState
 from gopo_env.domains.multiwoz.strategies import BOOKABLE, STRATEGIES, VENUES, SopView, sop_allows, sop_next
+from gopo_env.domains.multiwoz.toolkit import fact_true, parse_in, writer_context
 from gopo_env.domains.multiwoz.writer import Writer
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of nested dicts/lists of scalars (cheaper than deepcopy)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 _INTENTS = ("inform", "request", "book", "negate", "bye", "none")
 _RESULT_BINS = ("results=0", "results=1", "results=2-5", "results>5", "results=n/a")
@@ -43,25 +52,6 @@ MANY = 5
 MAX_SEARCH_QUESTIONS = 2
 
 
-def _same(slot: str, said: str, truth: str | None) -> bool:
-    if said == "?":  # "not listed": true when the row has no value
-        return truth in (None, "", "?")
-    if truth is None:
-        return False
-    if slot in ("phone", "postcode"):
-        return re.sub(r"[^a-z0-9]", "", said.lower()) == re.sub(r"[^a-z0-9]", "", truth.lower())
-    if slot == "address":
-        a = re.sub(r"[^a-z0-9]", "", said.lower())
-        b = re.sub(r"[^a-z0-9]", "", truth.lower())
-        return len(a) >= 5 and (b.startswith(a) or a.startswith(b))
-    if slot in ("price", "duration", "entrance fee"):
-        na, nb = re.findall(r"\d+(?:\.\d+)?", said), re.findall(r"\d+(?:\.\d+)?", truth)
-        if na or nb:
-            return [float(x) for x in na] == [float(x) for x in nb]
-        return said.strip().lower() == truth.strip().lower()
-    return normalize_value(slot, said) == normalize_value(slot, truth)
-
-
 class MultiwozEpisode(DomainEpisode):
     def __init__(self, scenario: MultiwozScenario, db: Database, parser: Parser,
                  act_counts: tuple[float, ...], seed: int, max_turns: int) -> None:
@@ -73,9 +63,10 @@ class MultiwozEpisode(DomainEpisode):
         self.desk = BookingDesk(scenario.id, scenario.goal, db)
         self.user = AgendaUser(scenario.id, scenario.goal, db, self.desk, act_counts, seed)
         self.state = PublicState()
-        self.writer = Writer(db, self.desk)
+        self.writer = Writer(db)
         self.turn = 0
         self._view: SopView | None = None
+        self._public: dict[str, Any] | None = None
         self._informed: list[Informed] = []
         self.disclosed_log: list[tuple[tuple[str, str], ...]] = []
         """The structured acts of every customer turn (for grounding statistics)."""
@@ -145,22 +136,13 @@ class MultiwozEpisode(DomainEpisode):
                 return (slot,)
         return ()
 
-    def _focus(self) -> Entity | None:
-        d = self.state.active
-        if d is None or d == "taxi":
-            return None
-        off = self.state.domains[d].offered
-        try:
-            return self.db.entity(off) if off else None
-        except Exception:  # noqa: BLE001
-            return None
-
     # ------------------------------------------------------------------ contract
     def opening(self) -> CustomerAct:
         act = self.user.opening()
         self.disclosed_log.append(act.disclosed)
         self.state.on_customer(act.intent, act.disclosed)
         self._view = None
+        self._public = None
         return act
 
     def write_mask(self, out: np.ndarray) -> None:
@@ -201,33 +183,14 @@ class MultiwozEpisode(DomainEpisode):
                 out[_F[f"count:{STRATEGIES[s]}"]] = min(c, 3) / 3
 
     def realize(self, strategy: int | None) -> str:
-        return self.writer.realize(strategy, self.state, self.view())
+        return self.writer.realize(strategy, self.public_state())
 
     def parse(self, text: str) -> MultiwozParse:
-        d = self.state.active
-        train = self.state.domains["train"].constraints
-        return self.parser.parse(text, active=d, focus=self._focus(), train=train)
+        return parse_in(self.parser, self.public_state(), text)
 
     def fact_true(self, fact: tuple[str, str, str]) -> bool:
-        """Whether one (entity id, slot, value) claim holds (references: issued by the desk for
-        the booking slots the customer gave; taxi: the desk's car and phone)."""
-        who, slot, value = fact
-        if who == "taxi":
-            result = self.desk.attempt("taxi", None, self.state.domains["taxi"].constraints)
-            if result is None:
-                return False
-            truth = result.car if slot == "car type" else result.phone if slot == "phone" else None
-            return truth is not None and normalize_value(slot, value) == normalize_value(slot, truth)
-        try:
-            e = self.db.entity(who)
-        except Exception:  # noqa: BLE001
-            return False
-        if slot == "ref":
-            result = self.desk.attempt(e.domain, e.id, self.state.domains[e.domain].book)
-            return result is not None and result.available and result.ref == value.upper()
-        if slot == "trainID":
-            return value.upper() == e.name
-        return _same(slot, value, e.get(slot))
+        """Whether one (entity id, slot, value) claim holds (see :func:`.toolkit.fact_true`)."""
+        return fact_true(self.db, self.public_state(), fact)
 
     def is_faithful(self, parsed: ParsedResponse) -> bool:
         return all(self.fact_true(f) for f in parsed.facts)
@@ -248,6 +211,7 @@ class MultiwozEpisode(DomainEpisode):
         self.disclosed_log.append(act.disclosed)
         self.state.on_customer(act.intent, act.disclosed)
         self._view = None
+        self._public = None
         return act
 
     def _book_fact_ok(self, act: Any, parsed: ParsedResponse) -> bool:
@@ -271,9 +235,28 @@ class MultiwozEpisode(DomainEpisode):
         return self.metrics()["success"] == 1.0
 
     def public_state(self) -> dict[str, Any]:
-        d = self.state.as_dict()
-        d["sop"] = self.view().as_dict()
-        return d
+        """The belief state, the SOP's view (``sop``) and the booking desk's answer for the
+        active domain's current request (``booking``: venue id, available, reference; taxi:
+        car and phone; ``None`` while the request is incomplete)."""
+        if self._public is None:
+            d = self.state.as_dict()
+            d["sop"] = self.view().as_dict()
+            d["booking"] = self._booking(d)
+            self._public = d
+        return _copy(self._public)
+
+    def _booking(self, state: dict[str, Any]) -> dict[str, Any] | None:
+        d = self.state.active
+        if d == "taxi":
+            result = self.desk.attempt("taxi", None, self.state.domains["taxi"].constraints)
+            return None if result is None else {"car": result.car, "phone": result.phone}
+        if d not in BOOKABLE:
+            return None
+        e = self.writer.focus(state)
+        result = self.desk.attempt(d, e.id, self.state.domains[d].book) if e is not None else None
+        if result is None:
+            return None
+        return {"entity": e.id, "available": result.available, "ref": result.ref}
 
     def reference_strategies(self) -> tuple[int, ...]:
         return self.scenario.reference_strategies()
@@ -282,31 +265,5 @@ class MultiwozEpisode(DomainEpisode):
         return sop_next(self.view())
 
     def context(self) -> dict[str, Any]:
-        """For a response writer: the active domain's constraints, the first matches, the venue
-        under discussion, the booking desk's answer for the slots given (public lookups)."""
-        st = self.state
-        d = st.active
-        out: dict[str, Any] = {"active": d, "sop": self.view().as_dict()}
-        if d is None:
-            return out
-        ds = st.domains[d]
-        out["constraints"] = {k: v for k, v in ds.constraints.items() if v != DONTCARE}
-        out["booking_slots"] = dict(ds.book)
-        out["requested"] = list(ds.requested)
-
-        def card(e: Entity) -> dict[str, Any]:
-            return {"id": e.id, "name": e.name, **{k: v for k, v in e.fields.items() if k != "id"}}
-
-        if d == "taxi":
-            result = self.desk.attempt("taxi", None, ds.constraints)
-            out["booking"] = None if result is None else {"car": result.car, "phone": result.phone}
-            return out
-        hits = self.db.query(d, ds.constraints)
-        out["n_results"] = len(hits)
-        out["candidates"] = [card(e) for e in hits[:3]]
-        focus = self.writer.focus(st, self.view())
-        out["focus"] = card(focus) if focus is not None else None
-        if focus is not None and d in BOOKABLE:
-            result = self.desk.attempt(d, focus.id, ds.book)
-            out["booking"] = None if result is None else {"available": result.available, "ref": result.ref}
-        return out
+        """Public facts for a response writer (see :func:`.toolkit.writer_context`)."""
+        return writer_context(self.db, self.writer, self.public_state())

@@ -1,10 +1,11 @@
-"""The built-in CS Agent: a template writer realising the Expert's act from the belief state
-and a database query.
+"""The built-in CS Agent: a template writer realising the Expert's act from the public belief
+state (``info["state"]``) and a database query; agents get the same writer in the toolkit.
 
 Content rules (the writer never invents a value): the venue is the one under discussion when
 it still meets the constraints, else the first database match (:mod:`.db` order); informed
 values are the requested slots of that venue, read from its row; a booking is made at the
-booking desk with the booking slots the customer gave and reports the desk's reference.
+booking desk with the booking slots the customer gave and reports the desk's reference (the
+desk's answer for the current request is part of the public state, ``state["booking"]``).
 Each template is one the parser (:mod:`.parser`) reads back as the same act; an act that
 cannot be carried out truthfully (``book`` with slots missing, ``recommend`` with no match)
 is written as far as it can be, without a made-up value, and the parser then reports what the
@@ -13,10 +14,12 @@ text really does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from gopo_env.core.errors import DataError
 from gopo_env.domains.multiwoz.acts import DOMAIN_WORDS, SLOT_WORDS
-from gopo_env.domains.multiwoz.booking import BookingDesk
 from gopo_env.domains.multiwoz.db import DONTCARE, Database, Entity
-from gopo_env.domains.multiwoz.state import PublicState
 from gopo_env.domains.multiwoz.strategies import (
     BOOK,
     BYE,
@@ -29,7 +32,6 @@ from gopo_env.domains.multiwoz.strategies import (
     REQUEST,
     SELECT,
     WELCOME,
-    SopView,
 )
 
 _QUESTIONS = {
@@ -111,25 +113,34 @@ def slot_sentence(entity: Entity, slot: str) -> str | None:
     return f"The {SLOT_WORDS.get(slot, slot)} of {name} is {value}."
 
 
-class Writer:
-    def __init__(self, db: Database, desk: BookingDesk) -> None:
-        self.db = db
-        self.desk = desk
+def _domain(state: Mapping[str, Any], d: str | None) -> Mapping[str, Any]:
+    return (state.get("domains") or {}).get(d or "", {}) or {}
 
-    def focus(self, state: PublicState, view: SopView) -> Entity | None:
-        """The venue a response would speak of: the offered one if it still fits, else the
-        first match of the active domain's constraints."""
-        d = state.active
+
+class Writer:
+    """Template writer over the public state dict (``info["state"]``) and the database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def focus(self, state: Mapping[str, Any]) -> Entity | None:
+        """The venue a response would speak of: the offered one if it still fits the
+        constraints, else the first match of the active domain's constraints."""
+        d = state.get("active")
         if d is None or d == "taxi":
             return None
-        ds = state.domains[d]
-        if view.offer_ok and ds.offered is not None:
-            return self.db.entity(ds.offered)
-        hits = self.db.query(d, ds.constraints)
+        ds = _domain(state, d)
+        offered = ds.get("offered")
+        if (state.get("sop") or {}).get("offer_ok") and offered:
+            try:
+                return self.db.entity(offered)
+            except DataError:
+                pass
+        hits = self.db.query(d, ds.get("constraints") or {})
         return hits[0] if hits else None
 
-    def realize(self, strategy: int | None, state: PublicState, view: SopView) -> str:
-        d = state.active
+    def realize(self, strategy: int | None, state: Mapping[str, Any]) -> str:
+        d = state.get("active")
         thing = DOMAIN_WORDS.get(d or "", "place")
         if strategy == WELCOME:
             return "Hello, welcome to the Cambridge TownInfo centre. How can I help you today?"
@@ -138,25 +149,26 @@ class Writer:
         if strategy == BYE:
             return "Thank you for using our service. Goodbye!"
         if strategy == REQUEST:
-            return self._request(d, view)
+            return self._request(d, tuple((state.get("sop") or {}).get("ask") or ()))
         if strategy == NOOFFER:
             return f"I'm sorry, there is no {thing} matching your criteria."
         if d == "taxi":
             return self._taxi(strategy, state)
-        e = self.focus(state, view)
+        e = self.focus(state)
         if e is None:
             return f"I'm sorry, there is no {thing} matching your criteria."
         name = display_name(e)
+        ds = _domain(state, d)
         if strategy == RECOMMEND:
             return f"I recommend {name}."
         if strategy == SELECT:
-            hits = self.db.query(d, state.domains[d].constraints) if d else ()
+            hits = self.db.query(d, ds.get("constraints") or {}) if d else ()
             if len(hits) < 2:
                 return f"I recommend {name}."
             a, b = display_name(hits[0]), display_name(hits[1])
             return f"I have {len(hits)} options, for example {a} and {b}. Which would you prefer?"
         if strategy == INFORM:
-            slots = [s for s in state.domains[d].requested if s not in ("ref",)] if d else []
+            slots = [s for s in ds.get("requested") or () if s != "ref"]
             sentences = [s for s in (slot_sentence(e, slot) for slot in slots) if s]
             if not sentences:
                 return f"{name} would suit you."
@@ -164,13 +176,13 @@ class Writer:
         if strategy == OFFERBOOK:
             return f"Would you like me to book {name}?"
         if strategy == BOOK:
-            return self._book(d, e, state)
+            return self._book(d, e, ds.get("book") or {}, state.get("booking"))
         if strategy == NOBOOK:
             return f"I'm sorry, I was unable to book {name} for that. Would you like to change the booking?"
         return "Is there anything else I can help you with?"
 
-    def _request(self, d: str | None, view: SopView) -> str:
-        slots = view.ask or ("area",)
+    def _request(self, d: str | None, ask: tuple[str, ...]) -> str:
+        slots = ask or ("area",)
         out = []
         for slot in slots:
             if slot == "type" and d in _TYPE_QUESTION:
@@ -181,12 +193,11 @@ class Writer:
                 out.append(_QUESTIONS.get(slot, f"What {SLOT_WORDS.get(slot, slot)} would you like?"))
         return " ".join(out)
 
-    def _book(self, d: str | None, e: Entity, state: PublicState) -> str:
-        assert d is not None
-        book = state.domains[d].book
-        result = self.desk.attempt(d, e.id, book)
+    def _book(self, d: str | None, e: Entity, book: Mapping[str, str], booking: Any) -> str:
         name = display_name(e)
-        if result is None or not result.available or result.ref is None:
+        ok = isinstance(booking, Mapping) and booking.get("entity") == e.id and booking.get("available") \
+            and booking.get("ref")
+        if not ok:
             return f"I have booked {name}."
         parts = []
         if book.get("people") and book["people"] != DONTCARE:
@@ -205,17 +216,18 @@ class Writer:
             what = f"I have booked {' '.join(parts) or 'your tickets'} on {name}."
         else:
             what = f"I have booked {name} {' '.join(parts)}.".replace(" .", ".")
-        return f"{what} Your reference number is {result.ref}."
+        return f"{what} Your reference number is {booking['ref']}."
 
-    def _taxi(self, strategy: int | None, state: PublicState) -> str:
-        ds = state.domains["taxi"]
-        result = self.desk.attempt("taxi", None, ds.constraints)
+    def _taxi(self, strategy: int | None, state: Mapping[str, Any]) -> str:
+        booking = state.get("booking")
+        car = booking.get("car") if isinstance(booking, Mapping) else None
+        phone = booking.get("phone") if isinstance(booking, Mapping) else None
         if strategy == BOOK:
-            if result is None:
+            if not (car and phone):
                 return "I have booked a taxi for you."
-            return f"I have booked a taxi for you: a {result.car}, contact number {result.phone}."
-        if strategy == INFORM and result is not None and ds.booked:
-            return f"Your taxi is a {result.car} and the contact number is {result.phone}."
+            return f"I have booked a taxi for you: a {car}, contact number {phone}."
+        if strategy == INFORM and car and phone and _domain(state, "taxi").get("booked"):
+            return f"Your taxi is a {car} and the contact number is {phone}."
         if strategy in (OFFERBOOK, RECOMMEND, SELECT, INFORM):
             return "Would you like me to book a taxi for you?"
         if strategy == NOBOOK:
