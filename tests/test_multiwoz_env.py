@@ -223,3 +223,31 @@ def test_features_and_public_state_are_bounded(multiwoz_domain):
             assert "goal" not in json.dumps(state)
             d.choose(d.builtin_strategy())
             d.respond(d.realize())
+
+
+def test_toolkit_matches_the_episode(multiwoz_domain):
+    """The public toolkit (what an agent process receives, pickled) writes, parses, checks and
+    plans exactly as the episode does, from ``info["state"]`` alone."""
+    import pickle
+
+    kit = pickle.loads(pickle.dumps(multiwoz_domain.toolkit()))
+    assert kit.strategies == multiwoz_domain.strategies
+    d = Dialogue(multiwoz_domain, split="dev")
+    for i, s in enumerate(multiwoz_domain.scenarios("dev")[:25]):
+        d.reset(seed=i, scenario_id=s.id)
+        while not d.done:
+            state = d.episode.public_state()
+            sop = d.builtin_strategy()
+            assert kit.sop_strategy(state, d.turn) == sop
+            d.choose(sop)
+            text = d.realize()
+            writer = kit.writer(state, seed=0)
+            assert writer.realize(sop) == text
+            parsed = writer.parse(text)
+            assert parsed == d.episode.parse(text)
+            assert writer.is_faithful(parsed) and d.episode.is_faithful(parsed)
+            assert json.loads(json.dumps(writer.context())) == d.episode.context()
+            d.respond(text)
+    demos = multiwoz_domain.demonstrations("dev")
+    assert len(demos) == 999 and demos[0][0].startswith("multiwoz-dev-") and demos[0][1]
+    assert multiwoz_domain.demonstrations("train") == []
