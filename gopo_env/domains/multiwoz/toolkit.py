@@ -61,6 +61,15 @@ def fact_true(db: Database, state: Mapping[str, Any], fact: tuple[str, str, str]
     return _same(slot, value, e.get(slot))
 
 
+def _plain(value: Any) -> Any:
+    """A fresh copy of nested mappings/lists of scalars (the context must not alias the state)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def focus_entity(db: Database, state: Mapping[str, Any]) -> Entity | None:
     """The venue the active domain's offer names (what "its phone number" refers to)."""
     d = state.get("active")
@@ -84,14 +93,14 @@ def writer_context(db: Database, writer: Writer, state: Mapping[str, Any]) -> di
     """For a response writer: the active domain's constraints, the first matches, the venue
     under discussion and the booking desk's answer (public lookups), JSON-able."""
     d = state.get("active")
-    out: dict[str, Any] = {"active": d, "sop": dict(state.get("sop") or {})}
+    out: dict[str, Any] = {"active": d, "sop": _plain(state.get("sop") or {})}
     if d is None:
         return out
     ds = (state.get("domains") or {}).get(d) or {}
     out["constraints"] = {k: v for k, v in (ds.get("constraints") or {}).items() if v != "dontcare"}
     out["booking_slots"] = dict(ds.get("book") or {})
     out["requested"] = list(ds.get("requested") or ())
-    out["booking"] = state.get("booking")
+    out["booking"] = _plain(state.get("booking"))
     if d == "taxi":
         return out
 
