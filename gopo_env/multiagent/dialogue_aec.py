@@ -1,4 +1,4 @@
-"""The PettingZoo AEC environment: ``expert`` and ``service`` act in turn (SPEC §2)."""
+"""The PettingZoo AEC environment: ``expert`` and ``service`` act in turn (docs/environment.md)."""
 
 from __future__ import annotations
 

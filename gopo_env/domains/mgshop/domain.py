@@ -1,4 +1,4 @@
-"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (SPEC §3)."""
+"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (docs/environment.md)."""
 
 from __future__ import annotations
 
