@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -251,3 +252,26 @@ def test_toolkit_matches_the_episode(multiwoz_domain):
     demos = multiwoz_domain.demonstrations("dev")
     assert len(demos) == 999 and demos[0][0].startswith("multiwoz-dev-") and demos[0][1]
     assert multiwoz_domain.demonstrations("train") == []
+
+
+def test_wrong_inform_fills_the_request_but_earns_no_agenda_item(multiwoz_domain):
+    """ConvLab's *Complete* accepts any informed value; our TSE item needs the true one."""
+    d = Dialogue(multiwoz_domain, split="dev", strict=False)
+    s = next(s for s in multiwoz_domain.scenarios("dev")
+             if len(s.goal.domains) == 1 and s.goal.domains[0].domain == "attraction"
+             and "phone" in s.goal.domains[0].reqt)
+    d.reset(seed=0, scenario_id=s.id)
+    while not d.done:
+        sop = d.builtin_strategy()
+        d.choose(sop)
+        text = d.realize()
+        if sop == ID["inform"] and "phone number" in text:
+            text = re.sub(r"\b0\d{9,10}\b", "01223000000", text)
+            d.respond(text)
+            assert not d.transcript[-1].faithful
+            user = d.episode.user
+            assert user.domains["attraction"].reqt["phone"] == "01223000000"
+            assert "attraction:phone" not in user.achieved
+            return
+        d.respond(text)
+    pytest.fail("the SOP never informed a phone number")
