@@ -242,7 +242,7 @@ class AgendaUser:
                 self._on_offerbook(a.domain, replies)
             elif a.intent == "nobook":
                 self._on_nobook(a.domain, replies)
-        booked = {a.domain for a in acts if a.intent == "book"}
+        booked = dict.fromkeys(a.domain for a in acts if a.intent == "book")  # ordered, no set
         for d in booked:
             if d in self.domains:
                 self._on_book(d, acts, replies, achieved)
