@@ -275,3 +275,22 @@ def test_wrong_inform_fills_the_request_but_earns_no_agenda_item(multiwoz_domain
             return
         d.respond(text)
     pytest.fail("the SOP never informed a phone number")
+
+
+def test_text_view_survives_arbitrary_text(multiwoz_dir):
+    """Any printable response is parsed (never raises) and the dialogue goes on to its end."""
+    rng = np.random.default_rng(0)
+    words = ["hello", "TR1234", "Pizza Hut City Centre", "booked", "reference", "ABCD2345", "?", "no",
+             "cheap", "north", "01223323737", "cb21ab", "taxi", "goodbye", "which", "price", "12:30",
+             "the place", "sorry", "there is no", "would you like me to book", "£5", "free", "wifi"]
+    env = gym.make("GOPO-MultiWOZ-Text-v0", split="dev", data_dir=multiwoz_dir)
+    for episode in range(5):
+        env.reset(seed=episode)
+        done = False
+        while not done:
+            n = int(rng.integers(1, 12))
+            text = " ".join(str(rng.choice(words)) for _ in range(n)) + str(rng.choice([".", "?", "!"]))
+            _, reward, term, trunc, info = env.step(text)
+            assert np.isfinite(reward) and isinstance(info["parsed"], dict)
+            done = term or trunc
+        assert info["episode"]["turns"] >= 1
