@@ -214,6 +214,11 @@ class Database:
         self._columns = {d: frozenset(k for e in rows for k in e.fields) for d, rows in self.tables.items()}
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Entity, ...]] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}  # the query cache is rebuilt on demand (smaller pickles for agents)
+        return state
+
     def entity(self, entity_id: str) -> Entity:
         try:
             return self._by_id[entity_id]

@@ -29,6 +29,7 @@ def _copy(value: Any) -> Any:
         return [_copy(v) for v in value]
     return value
 
+
 _INTENTS = ("inform", "request", "book", "negate", "bye", "none")
 _RESULT_BINS = ("results=0", "results=1", "results=2-5", "results>5", "results=n/a")
 FEATURE_NAMES: tuple[str, ...] = (
@@ -53,6 +54,9 @@ MAX_SEARCH_QUESTIONS = 2
 
 
 class MultiwozEpisode(DomainEpisode):
+    """One customer (an :class:`~.simulator.AgendaUser` on ``scenario.goal``) and the public
+    belief state; the booking desk holds the scenario's hidden booking refusals."""
+
     def __init__(self, scenario: MultiwozScenario, db: Database, parser: Parser,
                  act_counts: tuple[float, ...], seed: int, max_turns: int) -> None:
         self.scenario = scenario

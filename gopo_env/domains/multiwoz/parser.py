@@ -173,6 +173,11 @@ class Parser:
         for e in db.tables["train"]:
             self._trains.setdefault(e.name, []).append(e)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_memo"] = {}  # memoised parses are rebuilt on demand
+        return state
+
     # ------------------------------------------------------------------ entities
     def entities(self, text: str, train: dict[str, str] | None = None) -> list[Entity]:
         """Entities the text names, in order of first mention.
