@@ -47,6 +47,7 @@ def gym_loop(env_id: str, steps: int, mode: str, **kwargs) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     if args.profile:
@@ -56,17 +57,21 @@ def main() -> None:
         prof.disable()
         pstats.Stats(prof).sort_stats("tottime").print_stats(20)
         return
-    cartpole = gym_loop("CartPole-v1", args.steps * 4, "random")
-    rows = [
-        ("CartPole-v1 (random)", cartpole),
-        ("GOPO-MultiWOZ-v0 dev (random masked)",
-         gym_loop("GOPO-MultiWOZ-v0", args.steps, "masked", split="dev")),
-        ("GOPO-MultiWOZ-v0 dev (SOP expert)", gym_loop("GOPO-MultiWOZ-v0", args.steps, "sop", split="dev")),
-        ("GOPO-MultiWOZ-Text-v0 dev (fixed texts)",
-         gym_loop("GOPO-MultiWOZ-Text-v0", args.steps, "text", split="dev")),
-    ]
-    print(f"{'loop':<42}{'steps/s':>12}{'CartPole/this':>15}")
-    for name, rate in rows:
+    loops = {
+        "CartPole-v1 (random)": ("CartPole-v1", 4, "random", {}),
+        "GOPO-MultiWOZ-v0 dev (random masked)": ("GOPO-MultiWOZ-v0", 1, "masked", {"split": "dev"}),
+        "GOPO-MultiWOZ-v0 dev (SOP expert)": ("GOPO-MultiWOZ-v0", 1, "sop", {"split": "dev"}),
+        "GOPO-MultiWOZ-Text-v0 dev (fixed texts)": ("GOPO-MultiWOZ-Text-v0", 1, "text", {"split": "dev"}),
+    }
+    # interleaved rounds, best rate of each: the machine is shared, so one slow round says little
+    best = {name: 0.0 for name in loops}
+    for _ in range(args.rounds):
+        for name, (env_id, mult, mode, kwargs) in loops.items():
+            best[name] = max(best[name], gym_loop(env_id, args.steps * mult, mode, **kwargs))
+    cartpole = best["CartPole-v1 (random)"]
+    head = f"loop (best of {args.rounds} interleaved rounds)"
+    print(f"{head:<42}{'steps/s':>12}{'CartPole/this':>15}")
+    for name, rate in best.items():
         print(f"{name:<42}{rate:>12,.0f}{cartpole / rate:>15.1f}")
 
 

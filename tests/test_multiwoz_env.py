@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 import gymnasium as gym
@@ -154,7 +156,7 @@ def test_bad_input(multiwoz_dir, multiwoz_domain):
         multiwoz_domain.scenarios("valid")
     with pytest.raises(ValueError, match="n_train must be a positive int"):
         MultiwozDomain(data_dir=multiwoz_dir, n_train=0)
-    env = gym.make("GOPO-MultiWOZ-v0", split="dev", data_dir=multiwoz_dir)
+    env = gym.make("GOPO-MultiWOZ-v0", split="dev", data_dir=multiwoz_dir, strict=True)
     obs, _ = env.reset(seed=1)
     masked = int(np.flatnonzero(obs["action_mask"] == 0)[0])
     with pytest.raises(InvalidActionError, match="masked by the SOP"):
@@ -208,7 +210,7 @@ def test_text_env_round_trip(multiwoz_dir):
     obs, reward, term, trunc, info = env.step("Hello, welcome to Cambridge. How can I help you?")
     assert info["parsed"]["strategy"] == ID["welcome"]
     assert isinstance(info["parsed"]["acts"], list)
-    json.dumps(info["parsed"])
+    json.dumps(dict(info["parsed"]))
 
 
 def test_features_and_public_state_are_bounded(multiwoz_domain):
@@ -223,3 +225,73 @@ def test_features_and_public_state_are_bounded(multiwoz_domain):
             assert "goal" not in json.dumps(state)
             d.choose(d.builtin_strategy())
             d.respond(d.realize())
+
+
+def test_toolkit_matches_the_episode(multiwoz_domain):
+    """The public toolkit (what an agent process receives, pickled) writes, parses, checks and
+    plans exactly as the episode does, from ``info["state"]`` alone."""
+    import pickle
+
+    kit = pickle.loads(pickle.dumps(multiwoz_domain.toolkit()))
+    assert kit.strategies == multiwoz_domain.strategies
+    d = Dialogue(multiwoz_domain, split="dev")
+    for i, s in enumerate(multiwoz_domain.scenarios("dev")[:25]):
+        d.reset(seed=i, scenario_id=s.id)
+        while not d.done:
+            state = d.episode.public_state()
+            sop = d.builtin_strategy()
+            assert kit.sop_strategy(state, d.turn) == sop
+            d.choose(sop)
+            text = d.realize()
+            writer = kit.writer(state, seed=0)
+            assert writer.realize(sop) == text
+            parsed = writer.parse(text)
+            assert parsed == d.episode.parse(text)
+            assert writer.is_faithful(parsed) and d.episode.is_faithful(parsed)
+            assert json.loads(json.dumps(writer.context())) == d.episode.context()
+            d.respond(text)
+    demos = multiwoz_domain.demonstrations("dev")
+    assert len(demos) == 999 and demos[0][0].startswith("multiwoz-dev-") and demos[0][1]
+    assert multiwoz_domain.demonstrations("train") == []
+
+
+def test_wrong_inform_fills_the_request_but_earns_no_agenda_item(multiwoz_domain):
+    """ConvLab's *Complete* accepts any informed value; our TSE item needs the true one."""
+    d = Dialogue(multiwoz_domain, split="dev", strict=False)
+    s = next(s for s in multiwoz_domain.scenarios("dev")
+             if len(s.goal.domains) == 1 and s.goal.domains[0].domain == "attraction"
+             and "phone" in s.goal.domains[0].reqt)
+    d.reset(seed=0, scenario_id=s.id)
+    while not d.done:
+        sop = d.builtin_strategy()
+        d.choose(sop)
+        text = d.realize()
+        if sop == ID["inform"] and "phone number" in text:
+            text = re.sub(r"\b0\d{9,10}\b", "01223000000", text)
+            d.respond(text)
+            assert not d.transcript[-1].faithful
+            user = d.episode.user
+            assert user.domains["attraction"].reqt["phone"] == "01223000000"
+            assert "attraction:phone" not in user.achieved
+            return
+        d.respond(text)
+    pytest.fail("the SOP never informed a phone number")
+
+
+def test_text_view_survives_arbitrary_text(multiwoz_dir):
+    """Any printable response is parsed (never raises) and the dialogue goes on to its end."""
+    rng = np.random.default_rng(0)
+    words = ["hello", "TR1234", "Pizza Hut City Centre", "booked", "reference", "ABCD2345", "?", "no",
+             "cheap", "north", "01223323737", "cb21ab", "taxi", "goodbye", "which", "price", "12:30",
+             "the place", "sorry", "there is no", "would you like me to book", "£5", "free", "wifi"]
+    env = gym.make("GOPO-MultiWOZ-Text-v0", split="dev", data_dir=multiwoz_dir)
+    for episode in range(5):
+        env.reset(seed=episode)
+        done = False
+        while not done:
+            n = int(rng.integers(1, 12))
+            text = " ".join(str(rng.choice(words)) for _ in range(n)) + str(rng.choice([".", "?", "!"]))
+            _, reward, term, trunc, info = env.step(text)
+            assert np.isfinite(reward) and isinstance(info["parsed"], Mapping)
+            done = term or trunc
+        assert info["summary"]["turns"] >= 1 and "domain_metrics" in info["summary"]

@@ -96,6 +96,13 @@ def test_undefined_keys_are_absent(db):
     ("Is there anything else I can help you with?", "reqmore"),
     ("Thank you for using our service. Goodbye!", "bye"),
     ("The phone number of Kettle's Yard is 01223748100.", "inform"),
+    # free-form wordings an LLM writer might use
+    ("I've booked a table for 2 at Curry Garden on Monday at 18:00, ref ABCD2345.", "book"),
+    ("Any preference on price?", "request"),
+    ("You are welcome! Have a great day.", "bye"),
+    ("Unfortunately there are no restaurants matching that.", "nooffer"),
+    ("Sorry, that hotel is fully booked for those nights.", "nobook"),
+    ("Shall I reserve it for you?", "offerbook"),
 ])
 def test_parser_strategies(db, text, strategy):
     parsed = Parser(db).parse(text, active="restaurant")

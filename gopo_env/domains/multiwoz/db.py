@@ -83,6 +83,28 @@ def _normalize(slot: str, value: str) -> str:
     return _VALUE_MAP.get(slot, {}).get(v, v)
 
 
+def slot_value_matches(slot: str, said: str, truth: str | None) -> bool:
+    """Whether a stated value ``said`` agrees with a row's ``truth`` for ``slot`` (phones and
+    postcodes ignoring spacing, addresses as a prefix, prices and durations by number, the
+    rest after :func:`normalize_value`; ``"?"`` = "not listed", true of a missing value)."""
+    if said == "?":  # "not listed": true when the row has no value
+        return truth in (None, "", "?")
+    if truth is None:
+        return False
+    if slot in ("phone", "postcode"):
+        return re.sub(r"[^a-z0-9]", "", said.lower()) == re.sub(r"[^a-z0-9]", "", truth.lower())
+    if slot == "address":
+        a = re.sub(r"[^a-z0-9]", "", said.lower())
+        b = re.sub(r"[^a-z0-9]", "", truth.lower())
+        return len(a) >= 5 and (b.startswith(a) or a.startswith(b))
+    if slot in ("price", "duration", "entrance fee"):
+        na, nb = re.findall(r"\d+(?:\.\d+)?", said), re.findall(r"\d+(?:\.\d+)?", truth)
+        if na or nb:
+            return [float(x) for x in na] == [float(x) for x in nb]
+        return said.strip().lower() == truth.strip().lower()
+    return normalize_value(slot, said) == normalize_value(slot, truth)
+
+
 @lru_cache(maxsize=4096)
 def _name_key(name: str) -> str:
     v = re.sub(r"[^a-z0-9 ]", "", str(name).lower().replace("&", " and "))
@@ -191,6 +213,11 @@ class Database:
             self._index[d] = {k: {v: frozenset(p) for v, p in vals.items()} for k, vals in idx.items()}
         self._columns = {d: frozenset(k for e in rows for k in e.fields) for d, rows in self.tables.items()}
         self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Entity, ...]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}  # the query cache is rebuilt on demand (smaller pickles for agents)
+        return state
 
     def entity(self, entity_id: str) -> Entity:
         try:

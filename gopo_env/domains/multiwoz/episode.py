@@ -29,6 +29,7 @@ def _copy(value: Any) -> Any:
         return [_copy(v) for v in value]
     return value
 
+
 _INTENTS = ("inform", "request", "book", "negate", "bye", "none")
 _RESULT_BINS = ("results=0", "results=1", "results=2-5", "results>5", "results=n/a")
 FEATURE_NAMES: tuple[str, ...] = (
@@ -53,6 +54,9 @@ MAX_SEARCH_QUESTIONS = 2
 
 
 class MultiwozEpisode(DomainEpisode):
+    """One customer (an :class:`~.simulator.AgendaUser` on ``scenario.goal``) and the public
+    belief state; the booking desk holds the scenario's hidden booking refusals."""
+
     def __init__(self, scenario: MultiwozScenario, db: Database, parser: Parser,
                  act_counts: tuple[float, ...], seed: int, max_turns: int) -> None:
         self.scenario = scenario
@@ -183,14 +187,14 @@ class MultiwozEpisode(DomainEpisode):
                 out[_F[f"count:{STRATEGIES[s]}"]] = min(c, 3) / 3
 
     def realize(self, strategy: int | None) -> str:
-        return self.writer.realize(strategy, self.public_state())
+        return self.writer.realize(strategy, self._state_dict())
 
     def parse(self, text: str) -> MultiwozParse:
-        return parse_in(self.parser, self.public_state(), text)
+        return parse_in(self.parser, self._state_dict(), text)
 
     def fact_true(self, fact: tuple[str, str, str]) -> bool:
         """Whether one (entity id, slot, value) claim holds (see :func:`.toolkit.fact_true`)."""
-        return fact_true(self.db, self.public_state(), fact)
+        return fact_true(self.db, self._state_dict(), fact)
 
     def is_faithful(self, parsed: ParsedResponse) -> bool:
         return all(self.fact_true(f) for f in parsed.facts)
@@ -238,12 +242,16 @@ class MultiwozEpisode(DomainEpisode):
         """The belief state, the SOP's view (``sop``) and the booking desk's answer for the
         active domain's current request (``booking``: venue id, available, reference; taxi:
         car and phone; ``None`` while the request is incomplete)."""
+        return _copy(self._state_dict())
+
+    def _state_dict(self) -> dict[str, Any]:
+        """The cached public state, for internal read-only use (no copy)."""
         if self._public is None:
             d = self.state.as_dict()
             d["sop"] = self.view().as_dict()
             d["booking"] = self._booking(d)
             self._public = d
-        return _copy(self._public)
+        return self._public
 
     def _booking(self, state: dict[str, Any]) -> dict[str, Any] | None:
         d = self.state.active
@@ -266,4 +274,4 @@ class MultiwozEpisode(DomainEpisode):
 
     def context(self) -> dict[str, Any]:
         """Public facts for a response writer (see :func:`.toolkit.writer_context`)."""
-        return writer_context(self.db, self.writer, self.public_state())
+        return writer_context(self.db, self.writer, self._state_dict())

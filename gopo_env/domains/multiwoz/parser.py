@@ -71,7 +71,7 @@ _CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
                  r"recommend|i have found|i found|there is)\b",
     "reqmore": r"\b(anything else|something else|any other (thing|question)|further assistance|"
                r"help you with anything|can i help you with|is there more)\b",
-    "welcome": r"\b(welcome|hello|hi|good (morning|afternoon|evening))\b",
+    "welcome": r"(?<!you are )(?<!you're )\b(welcome|hello|hi|good (morning|afternoon|evening))\b",
     "bye": r"\b(goodbye|good bye|bye|have a (nice|great|good|lovely|wonderful) (day|trip|stay|"
            r"time|evening))\b",
 }.items()}
@@ -79,7 +79,7 @@ _CUES: dict[str, re.Pattern[str]] = {k: re.compile(v, re.I) for k, v in {
 _REQUEST_SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (slot, re.compile(p, re.I)) for slot, p in (
         ("area", r"\b(area|part of (town|the city)|side of town|where in (town|the city))\b"),
-        ("pricerange", r"\b(price ?range|budget|how expensive|price point)\b"),
+        ("pricerange", r"\b(price ?range|budget|how expensive|price point|price)\b"),
         ("food", r"\b(food|cuisine)\b"),
         ("stars", r"\b(stars?|star rating)\b"),
         ("parking", r"\bparking\b"),
@@ -102,7 +102,8 @@ _REQUEST_SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 _PHONE = re.compile(r"\b(0\d{9,10})\b")
 _POSTCODE = re.compile(r"\b([a-z]{1,2}\d{1,2}[a-z]?\s?[\do][a-z]{2})\b", re.I)
-_REF = re.compile(r"\breference(?: number| no\.?| code)?\s*(?:is|:|#)?\s*:?\s*#?([A-Z0-9]{8})\b", re.I)
+_REF = re.compile(r"\b(?:reference|ref)(?: number| no\.?| code)?\s*(?:is|:|#)?\s*:?\s*#?([A-Z0-9]{8})\b",
+                  re.I)
 _TRAIN = re.compile(r"\b(TR\s?\d{4})\b", re.I)
 _LEAVE = re.compile(r"\b(?:leaves?|leaving|departs?|departing|departure(?: time)?(?: is)?)\b[^.?!]*?"
                     r"\b(?:at )?(\d{1,2}:\d{2})", re.I)
@@ -171,6 +172,11 @@ class Parser:
         self._trains: dict[str, list[Entity]] = {}
         for e in db.tables["train"]:
             self._trains.setdefault(e.name, []).append(e)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_memo"] = {}  # memoised parses are rebuilt on demand
+        return state
 
     # ------------------------------------------------------------------ entities
     def entities(self, text: str, train: dict[str, str] | None = None) -> list[Entity]:
@@ -303,6 +309,8 @@ class Parser:
             for slot, pat in _REQUEST_SLOTS:
                 if pat.search(sentence) and slot not in out:
                     if slot == "time" and domain in ("train", "taxi"):
+                        continue
+                    if slot == "pricerange" and domain not in ("restaurant", "hotel", None):
                         continue
                     if slot in ("leaveAt", "arriveBy") and domain not in ("train", "taxi", None):
                         continue

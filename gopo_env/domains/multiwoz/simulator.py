@@ -38,7 +38,7 @@ from gopo_env.core.domain import CustomerAct
 from gopo_env.domains.multiwoz.acts import DOMAIN_WORDS, SLOT_WORDS, Act
 from gopo_env.domains.multiwoz.booking import BookingDesk
 from gopo_env.domains.multiwoz.data import BOOK_SLOTS, DomainGoal, Goal
-from gopo_env.domains.multiwoz.db import DONTCARE, Database, Entity, normalize_value
+from gopo_env.domains.multiwoz.db import DONTCARE, Database, Entity, normalize_value, slot_value_matches
 
 VENUES = ("restaurant", "hotel", "attraction")
 MAX_REMINDERS = 2
@@ -178,6 +178,15 @@ class AgendaUser:
             self.achieved[name] = self.turn
             out.append(name)
 
+    def _correct(self, ud: UserDomain, slot: str, value: str) -> bool:
+        """Whether an informed value is true of the venue the customer accepted (the TSE item
+        is achieved only then; *Complete* accepts any value, as ConvLab's user does)."""
+        if ud.offered is None:
+            return False
+        entity = self.db.entity(ud.offered)
+        truth = entity.name if slot == "trainID" else entity.get(slot)
+        return slot_value_matches(slot, value, truth)
+
     def _drop(self, pred) -> None:
         self.agenda = [a for a in self.agenda if not pred(a)]
 
@@ -219,7 +228,8 @@ class AgendaUser:
                     ud.reqt[a.slot] = a.value
                     self._drop(lambda x, a=a: x.intent == "request" and x.domain == a.domain
                                and x.slot == a.slot)
-                    self._achieve(f"{a.domain}:{a.slot}", achieved)
+                    if self._correct(ud, a.slot, a.value):
+                        self._achieve(f"{a.domain}:{a.slot}", achieved)
             elif a.intent == "request":
                 self._on_request(a.domain, a.slot, replies)
         for a in acts:
@@ -232,7 +242,7 @@ class AgendaUser:
                 self._on_offerbook(a.domain, replies)
             elif a.intent == "nobook":
                 self._on_nobook(a.domain, replies)
-        booked = {a.domain for a in acts if a.intent == "book"}
+        booked = dict.fromkeys(a.domain for a in acts if a.intent == "book")  # ordered, no set
         for d in booked:
             if d in self.domains:
                 self._on_book(d, acts, replies, achieved)

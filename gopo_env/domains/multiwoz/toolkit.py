@@ -9,36 +9,15 @@ exactly what the built-in CS Agent would.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from gopo_env.core.domain import ParsedResponse, Toolkit
 from gopo_env.core.errors import DataError
-from gopo_env.domains.multiwoz.db import Database, Entity, normalize_value
+from gopo_env.domains.multiwoz.db import Database, Entity, normalize_value, slot_value_matches
 from gopo_env.domains.multiwoz.parser import MultiwozParse, Parser
 from gopo_env.domains.multiwoz.strategies import BOOKABLE, STRATEGIES, sop_next
 from gopo_env.domains.multiwoz.writer import Writer
-
-
-def _same(slot: str, said: str, truth: str | None) -> bool:
-    """Whether a stated ``said`` agrees with the row's ``truth`` for ``slot``."""
-    if said == "?":  # "not listed": true when the row has no value
-        return truth in (None, "", "?")
-    if truth is None:
-        return False
-    if slot in ("phone", "postcode"):
-        return re.sub(r"[^a-z0-9]", "", said.lower()) == re.sub(r"[^a-z0-9]", "", truth.lower())
-    if slot == "address":
-        a = re.sub(r"[^a-z0-9]", "", said.lower())
-        b = re.sub(r"[^a-z0-9]", "", truth.lower())
-        return len(a) >= 5 and (b.startswith(a) or a.startswith(b))
-    if slot in ("price", "duration", "entrance fee"):
-        na, nb = re.findall(r"\d+(?:\.\d+)?", said), re.findall(r"\d+(?:\.\d+)?", truth)
-        if na or nb:
-            return [float(x) for x in na] == [float(x) for x in nb]
-        return said.strip().lower() == truth.strip().lower()
-    return normalize_value(slot, said) == normalize_value(slot, truth)
 
 
 def fact_true(db: Database, state: Mapping[str, Any], fact: tuple[str, str, str]) -> bool:
@@ -58,7 +37,16 @@ def fact_true(db: Database, state: Mapping[str, Any], fact: tuple[str, str, str]
                 and str(booking.get("ref", "")).upper() == value.upper())
     if slot == "trainID":
         return value.upper() == e.name
-    return _same(slot, value, e.get(slot))
+    return slot_value_matches(slot, value, e.get(slot))
+
+
+def _plain(value: Any) -> Any:
+    """A fresh copy of nested mappings/lists of scalars (the context must not alias the state)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def focus_entity(db: Database, state: Mapping[str, Any]) -> Entity | None:
@@ -84,14 +72,14 @@ def writer_context(db: Database, writer: Writer, state: Mapping[str, Any]) -> di
     """For a response writer: the active domain's constraints, the first matches, the venue
     under discussion and the booking desk's answer (public lookups), JSON-able."""
     d = state.get("active")
-    out: dict[str, Any] = {"active": d, "sop": dict(state.get("sop") or {})}
+    out: dict[str, Any] = {"active": d, "sop": _plain(state.get("sop") or {})}
     if d is None:
         return out
     ds = (state.get("domains") or {}).get(d) or {}
     out["constraints"] = {k: v for k, v in (ds.get("constraints") or {}).items() if v != "dontcare"}
     out["booking_slots"] = dict(ds.get("book") or {})
     out["requested"] = list(ds.get("requested") or ())
-    out["booking"] = state.get("booking")
+    out["booking"] = _plain(state.get("booking"))
     if d == "taxi":
         return out
 
