@@ -51,3 +51,27 @@ def mgshopdial_dir():
             pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
         pytest.skip(reason)
     return path
+
+
+@pytest.fixture(scope="session")
+def multiwoz_dir():
+    """The MultiWOZ folder (``$GOPO_DATA_DIR/multiwoz`` or ``../shared/data/multiwoz``).
+
+    Absent data skips the test, except under ``GOPO_REQUIRE_DATA=1`` (CI), where it fails.
+    """
+    path = _data_root() / "multiwoz"
+    if not (path / "data" / "multiwoz" / "val.json.zip").is_file():
+        reason = (f"MultiWOZ not found at {path}; set GOPO_DATA_DIR to the folder holding multiwoz/ "
+                  "or run `gopo-bench data fetch multiwoz`")
+        if os.environ.get("GOPO_REQUIRE_DATA") == "1":
+            pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def multiwoz_domain(multiwoz_dir):
+    """A MultiWOZ domain on the real data with a small generated train split (300 goals)."""
+    from gopo_env.domains.multiwoz import MultiwozDomain
+
+    return MultiwozDomain(data_dir=multiwoz_dir, n_train=300)
