@@ -75,3 +75,26 @@ def multiwoz_domain(multiwoz_dir):
     from gopo_env.domains.multiwoz import MultiwozDomain
 
     return MultiwozDomain(data_dir=multiwoz_dir, n_train=300)
+
+
+@pytest.fixture(autouse=True)
+def _domain_data_present(request):
+    """A test parametrised by a domain, env id or PettingZoo id skips (fails under
+    GOPO_REQUIRE_DATA=1) when that domain's dataset is not here (``data_support``)."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None:
+        return
+    from data_support import playable_splits
+
+    from gopo_env.registration import env_specs, pettingzoo_ids
+
+    domains, specs, pz = set(gopo_env.domain_names()), env_specs(), pettingzoo_ids()
+    for value in callspec.params.values():
+        if not isinstance(value, str):
+            continue
+        if value in domains:
+            playable_splits(value)
+        elif value.removeprefix("gopo_env:") in specs:
+            playable_splits(specs[value.removeprefix("gopo_env:")].domain)
+        elif value in pz:
+            playable_splits(pz[value][0])
