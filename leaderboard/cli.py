@@ -188,12 +188,13 @@ def _benchmark(args: argparse.Namespace) -> int:
     parts += ["--seeds", str(args.seeds)] if args.seeds is not None else []
     parts += ["--only", args.only] if args.only else []
     parts += ["--env-kwargs", args.env_kwargs] if args.env_kwargs else []
+    parts += ["--split", args.split] if args.split != "test" else []
     parts += ["--resume"] if args.resume else []
     command = shlex.join(parts)
     try:
         result = run(args.domain, args.budget, args.seeds, args.out, only=args.only,
                      env_kwargs=args.env_kwargs, resume=args.resume, progress=not args.no_progress,
-                     command=command)
+                     command=command, split=args.split)
     except (BenchmarkError, AgentLoadError, ImportError) as e:
         return _fail(str(e))
     print(f"wrote {args.out}: results.json, results.md and plots "
@@ -399,6 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a subset of entrants, e.g. gopo,ppo-expert (docs/benchmark.md lists the keys)")
     bm.add_argument("--env-kwargs", default=None, metavar="JSON",
                     help='extra gym.make arguments, e.g. \'{"params": "calibrated"}\'')
+    bm.add_argument("--split", default="test", choices=("test", "dev"),
+                    help="split the table is measured on (default test; dev where the test data is "
+                         "absent, e.g. MultiWOZ without `gopo-bench data fetch multiwoz`)")
     bm.add_argument("--resume", action="store_true", help="reuse finished (entrant, seed) runs in DIR/runs")
     bm.add_argument("--no-progress", action="store_true", help="no progress bar")
     bm.set_defaults(func=_benchmark)

@@ -97,7 +97,10 @@ def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]
         "reference_strategies": summary["reference_strategies"],
         "outcome": {"success": summary["success"], "terminated": summary["terminated"],
                     "truncated": summary["truncated"], "turns": summary["turns"],
-                    "return": d.episode_return},
+                    "return": d.episode_return,
+                    # the domain's own metrics (Domain contract: DomainEpisode.metrics), if any
+                    **({"domain_metrics": summary["domain_metrics"]} if "domain_metrics" in summary
+                       else {})},
     }
 
 

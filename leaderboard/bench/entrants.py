@@ -23,6 +23,9 @@ METRICS = ("tse", "success", "esndcg", "gre", "return", "turns")
 """Per-episode task metrics reported (``leaderboard.metrics.EPISODE_METRICS``)."""
 TESTED = ("tse", "success")
 """Metrics with a paired-bootstrap test against the reference entrant."""
+SPLITS = ("test", "dev")
+"""Splits the benchmark evaluates on (``--split``): ``test`` (the standard protocol) or ``dev``
+(where a domain's test data is absent; then model selection and the table share the split)."""
 RESULTS_FILE, TABLE_FILE = "results.json", "results.md"
 INVALID = "(invalid)"
 """Strategy-usage column of turns whose strategy is not a domain strategy (lenient mode)."""
@@ -84,6 +87,9 @@ class Entrant:
     """Constructor keyword that receives the training seed (untrained, seeded agents)."""
     strict: bool = True
     """Evaluate in strict mode (False only for the no-mask ablation, which plays masked moves)."""
+    views: tuple[str, ...] = ("expert",)
+    """Views of the domain the entrant needs (``gopo_env.registration``: ``expert``, ``text``,
+    ``flat``); on a domain lacking one it is left out of the table, with a note."""
 
     def build_kwargs(self, budget: Budget, seed: int) -> dict[str, Any]:
         kwargs = dict(self.kwargs)
@@ -116,7 +122,7 @@ ENTRANTS: tuple[Entrant, ...] = (
     Entrant("ppo-expert", "PPO (expert)", "baselines.ppo:PPOAgent", {**_QUIET, "form": "expert"},
             _DEV_BUDGET),
     Entrant("ppo-mono", "PPO (monolithic)", "baselines.ppo:PPOAgent", {**_QUIET, "form": "monolithic"},
-            _DEV_BUDGET),
+            _DEV_BUDGET, views=("expert", "flat")),
     Entrant("memento", "Memento (soft-Q cases)", "baselines.memento:MementoAgent", _QUIET, _DEV_BUDGET),
     Entrant("bc", "BC (SOP demos)", "baselines.bc:BCAgent", _QUIET, {"eval_episodes": "dev_episodes"}),
     Entrant("sop", "scripted SOP", "baselines.scripted:ScriptedSOPAgent", trainable=False),
@@ -124,6 +130,25 @@ ENTRANTS: tuple[Entrant, ...] = (
             seed_kwarg="seed"),
 )
 """The entrants, in table order. The first one present is the reference of the p-values."""
+
+
+def domain_views(domain: str) -> set[str]:
+    """The views registered for ``domain`` (any version), from the registry."""
+    return {spec.view for spec in gopo_env.env_specs().values() if spec.domain == domain}
+
+
+def runnable(entrants: Sequence[Entrant], domain: str) -> tuple[list[Entrant], dict[str, str]]:
+    """The entrants ``domain`` can host, and ``key -> why not`` for the others (a missing view)."""
+    views = domain_views(domain)
+    kept, skipped = [], {}
+    for e in entrants:
+        missing = [v for v in e.views if v not in views]
+        if missing:
+            skipped[e.key] = (f"{e.label}: needs the {' and '.join(missing)} view, which domain "
+                              f"{domain!r} does not register")
+        else:
+            kept.append(e)
+    return kept, skipped
 
 
 def select(only: str | Sequence[str] | None) -> list[Entrant]:

@@ -23,8 +23,9 @@ def markdown(result: dict[str, Any]) -> str:
     b, ref = result["budget"], result["entrants"][result["reference"]]["label"]
     kwargs = f", env kwargs `{json.dumps(result['env_kwargs'])}`" if result["env_kwargs"] else ""
     m = result["machine"]
+    split = result.get("split", "test")
     lines = [
-        f"# Benchmark: {result['env_id']}, test split",
+        f"# Benchmark: {result['env_id']}, {split} split",
         "",
         f"Command: `{result['command'] or 'leaderboard.benchmark.run(...)'}`{kwargs}. Budget `{b['name']}`: "
         f"{b['train_steps']:,} training env steps per trainable entrant and seed; seeds "
@@ -37,7 +38,7 @@ def markdown(result: dict[str, Any]) -> str:
            if result["reused_runs"] and result["runs_seconds"] is not None else "")
         + ".",
         "",
-        "Cells: mean ± half-width of the 95% bootstrap CI over test scenarios (each scenario's "
+        f"Cells: mean ± half-width of the 95% bootstrap CI over {split} scenarios (each scenario's "
         "value averaged over the seeds; seed s is evaluated with trial seed s). "
         f"vs {ref}: paired bootstrap of the TSE difference on the same (scenario, seed) episodes, "
         "two-sided p; * = p < 0.05. Train s: training wall-clock per seed including the dev "
@@ -56,8 +57,32 @@ def markdown(result: dict[str, Any]) -> str:
                  f"{t['env_steps']:,.0f}" if t else "–", f"{t['wall_clock_s']:.1f}" if t else "–",
                  f"{t['env_steps_per_s']:,.0f}" if t else "–"]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += _domain_table(result, ref)
+    if result.get("skipped"):
+        lines += ["", "Left out (the domain lacks what they need): "
+                  + "; ".join(result["skipped"].values()) + "."]
     lines += ["", "Plots: " + ", ".join(f"[{n}]({n})" for n in PLOTS.values()) + ".", ""]
     return "\n".join(lines)
+
+
+def _domain_table(result: dict[str, Any], ref: str) -> list[str]:
+    """The domain's own metrics (``summary["domain_metrics"]``, e.g. MultiWOZ's ConvLab ones), one
+    column per key any entrant reported; nothing when the domain defines none."""
+    rows = result["entrants"].values()
+    keys = list(dict.fromkeys(k for row in rows for k in row.get("domain_metrics", {})))
+    if not keys:
+        return []
+    head_n = result["entrants"][result["reference"]].get("domain_metrics", {})
+    header = [f"{k} (n = {head_n[k]['n']})" if k in head_n else k for k in keys]
+    lines = ["", f"Domain metrics (the domain's own definitions, `{result['domain']}`): mean ± half-width "
+             f"of the 95% bootstrap CI over the {result.get('split', 'test')} scenarios whose episodes "
+             f"define the metric (n: those scenarios for the reference entrant, {ref}).", "",
+             "| entrant | " + " | ".join(header) + " |", "|---|" + "---|" * len(keys)]
+    for row in rows:
+        dm = row.get("domain_metrics", {})
+        lines.append("| " + " | ".join([row["label"], *(fmt_mean_ci(dm[k]) if k in dm else "–"
+                                                        for k in keys)]) + " |")
+    return lines
 
 
 # ---------------------------------------------------------------------- plots
@@ -114,8 +139,9 @@ def write_plots(result: dict[str, Any], out: Path) -> None:
     ax.boxplot(data, showmeans=True, whis=(5, 95), flierprops={"ms": 2})
     ax.set_xticks(range(1, len(rows) + 1), [row["label"] for row in rows.values()], rotation=30,
                   ha="right", fontsize=8)
-    ax.set(ylabel="test TSE per episode",
-           title="TSE distributions (test split, all seeds; box: quartiles, whiskers: 5-95%, ▲ mean)")
+    split = result.get("split", "test")
+    ax.set(ylabel=f"{split} TSE per episode",
+           title=f"TSE distributions ({split} split, all seeds; box: quartiles, whiskers: 5-95%, ▲ mean)")
     ax.grid(alpha=0.3, axis="y")
     _save(fig, out / PLOTS["tse"])
     plt.close(fig)
@@ -131,8 +157,8 @@ def write_plots(result: dict[str, Any], out: Path) -> None:
         for j in range(share.shape[1]):
             ax.text(j, i, f"{share[i, j]:.2f}", ha="center", va="center", fontsize=6,
                     color="white" if share[i, j] < 0.6 * share.max() else "black")
-    fig.colorbar(im, ax=ax, label="share of test turns")
-    ax.set_title("Strategy usage (test split, all seeds)")
+    fig.colorbar(im, ax=ax, label=f"share of {split} turns")
+    ax.set_title(f"Strategy usage ({split} split, all seeds)")
     _save(fig, out / PLOTS["strategies"])
     plt.close(fig)
 

@@ -32,6 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 import gopo_env
+from gopo_env.core.errors import DataError
 from gopo_env.registration import spec_of
 from leaderboard import metrics as M
 from leaderboard.bench.entrants import (
@@ -41,12 +42,14 @@ from leaderboard.bench.entrants import (
     METRICS,
     PLOTS,
     RESULTS_FILE,
+    SPLITS,
     TABLE_FILE,
     TESTED,
     BenchmarkError,
     Budget,
     Entrant,
     domain_envs,
+    runnable,
     select,
 )
 from leaderboard.bench.report import markdown, write_plots
@@ -93,32 +96,51 @@ def parse_env_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
     return value
 
 
-def check_env(env_id: str, env_kwargs: Mapping[str, Any]) -> list[str]:
-    """Make the env once with ``env_kwargs`` (a clear error now, not after an hour); strategy names."""
+def check_env(env_id: str, env_kwargs: Mapping[str, Any], split: str = "test") -> list[str]:
+    """Make the env once with ``env_kwargs`` and load the train, dev and ``split`` scenarios (a
+    clear error now, not after an hour); the strategy names.
+
+    Raises :class:`BenchmarkError` when the env cannot be made or a split's data is absent (the
+    domain's own message names the command that fetches it; ``--split dev`` is suggested when
+    the evaluated split is the missing one)."""
+    if split not in SPLITS:
+        raise BenchmarkError(f"--split must be one of {SPLITS}, got {split!r}")
     try:
         with env_overrides(env_kwargs, spec_of(env_id).domain):
-            env = gym.make(env_id, split="test")
+            env = gym.make(env_id, split=split)
     except Exception as e:
         raise BenchmarkError(f"cannot make {env_id} with --env-kwargs {dict(env_kwargs)}: "
                              f"{type(e).__name__}: {e}") from e
-    names = list(env.unwrapped.dialogue.domain.strategies)
-    env.close()
-    return names
+    try:
+        dialogue = env.unwrapped.dialogue
+        for name in dict.fromkeys(("train", "dev", split)):
+            try:
+                if not dialogue.scenario_ids(name):
+                    raise DataError(f"the {name} split of {env_id} has no scenarios")
+            except DataError as e:
+                hint = (" — or evaluate on the validation goals with --split dev"
+                        if name == split and split != "dev" else "")
+                raise BenchmarkError(f"cannot run the benchmark on the {split} split of {env_id}: "
+                                     f"{e}{hint}") from e
+        return list(dialogue.domain.strategies)
+    finally:
+        env.close()
 
 
 # ---------------------------------------------------------------------- one (entrant, seed)
 def _fingerprint(entrant: Entrant, budget: Budget, seed: int, env_id: str,
-                 env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+                 env_kwargs: Mapping[str, Any], split: str = "test") -> dict[str, Any]:
     """What a stored run must match to be reused by ``resume``."""
     return {"agent": entrant.agent, "kwargs": entrant.build_kwargs(budget, seed), "seed": seed,
             "budget": dataclasses.asdict(budget) if entrant.trainable else None,
             "env_id": env_id, "env_kwargs": dict(env_kwargs), "strict": entrant.strict,
-            "package_version": package_version()}
+            "split": split, "package_version": package_version()}
 
 
 def run_one(entrant: Entrant, budget: Budget, seed: int, env_id: str,
-            env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """Train (if trainable) and evaluate one entrant with one seed; the JSON-ready run record."""
+            env_kwargs: Mapping[str, Any], split: str = "test") -> dict[str, Any]:
+    """Train (if trainable) on the train split and evaluate one entrant with one seed on ``split``
+    (every scenario, trial seed ``seed``); the JSON-ready run record."""
     from gopo_env.protocol import evaluate as dev_evaluate
 
     kwargs = entrant.build_kwargs(budget, seed)
@@ -138,15 +160,17 @@ def run_one(entrant: Entrant, budget: Budget, seed: int, env_id: str,
         else:  # a flat reference line on the learning-curve plot
             dev = float(np.mean([s["tse"] for s in dev_evaluate(agent, env_id, "dev",
                                                                   episodes=budget.dev_episodes)]))
-        _, _, records = run_episodes(agent, env_id, "test", trials=1, seed=seed, strict=entrant.strict)
+        _, _, records = run_episodes(agent, env_id, split, trials=1, seed=seed, strict=entrant.strict)
     episodes = []
     for ep in records:
         m = M.episode_metrics(ep, None)
+        domain_metrics = ep["outcome"].get("domain_metrics")
         episodes.append({"scenario_id": ep["scenario_id"], "episode_seed": ep["seed"],
                          **{k: m[k] for k in METRICS},
+                         **({"domain_metrics": domain_metrics} if domain_metrics else {}),
                          "strategies": [t["strategy_name"] for t in ep["turns"]]})
     return {"format_version": FORMAT_VERSION, "entrant": entrant.key,
-            "fingerprint": _fingerprint(entrant, budget, seed, env_id, env_kwargs),
+            "fingerprint": _fingerprint(entrant, budget, seed, env_id, env_kwargs, split),
             "train": train, "dev_tse": dev, "episodes": episodes}
 
 
@@ -166,6 +190,9 @@ def summarize_entrant(runs: Sequence[dict[str, Any]], strategies: Sequence[str])
     keyed = {(ep["scenario_id"], r["seed"]): {k: ep[k] for k in METRICS}
              for r in runs for ep in r["episodes"]}
     out: dict[str, Any] = {"metrics": M.summarize(keyed)}
+    domain = summarize_domain_metrics(runs)
+    if domain:
+        out["domain_metrics"] = domain
     out["seed_means"] = {k: [float(np.mean([ep[k] for ep in r["episodes"]])) for r in runs] for k in METRICS}
     counts = Counter(s if s in strategies else INVALID for r in runs for ep in r["episodes"]
                      for s in ep["strategies"])
@@ -179,6 +206,19 @@ def summarize_entrant(runs: Sequence[dict[str, Any]], strategies: Sequence[str])
     return out
 
 
+def summarize_domain_metrics(runs: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The domain's own metrics (``summary["domain_metrics"]``, whatever keys it returns): per key,
+    mean and 95% bootstrap CI over the scenarios whose episodes define it (seeds averaged per
+    scenario), ``n`` = those scenarios; keys in first-seen order. Empty when the domain has none."""
+    keys = list(dict.fromkeys(k for r in runs for ep in r["episodes"] for k in ep.get("domain_metrics", {})))
+    out: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        values = {(ep["scenario_id"], r["seed"]): {key: float(ep["domain_metrics"][key])}
+                  for r in runs for ep in r["episodes"] if key in ep.get("domain_metrics", {})}
+        out[key] = M.summarize(values)[key]
+    return out
+
+
 def per_episode(runs: Sequence[dict[str, Any]], metric: str) -> dict[tuple[str, int], float]:
     """``(scenario id, seed) -> value``: the pairing key of ``leaderboard.metrics.paired_bootstrap``."""
     return {(ep["scenario_id"], r["seed"]): float(ep[metric]) for r in runs for ep in r["episodes"]}
@@ -188,8 +228,13 @@ def per_episode(runs: Sequence[dict[str, Any]], metric: str) -> dict[tuple[str, 
 def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | None = None,
         out: str | Path = "benchmark-results", only: str | Sequence[str] | None = None,
         env_kwargs: str | Mapping[str, Any] | None = None, resume: bool = False, progress: bool = False,
-        command: str | None = None) -> dict[str, Any]:
-    """Run the benchmark and write its outputs into ``out``; returns the ``results.json`` content."""
+        command: str | None = None, split: str = "test") -> dict[str, Any]:
+    """Run the benchmark and write its outputs into ``out``; returns the ``results.json`` content.
+
+    ``split`` is the split every entrant is evaluated on (``test``, or ``dev`` where the test data
+    is absent; training is always on ``train``, learning curves always on ``dev``). Entrants that
+    need a view the domain does not register (PPO monolithic: ``flat``) are left out and listed in
+    ``results["skipped"]``. Raises :class:`BenchmarkError` on a bad argument or absent data."""
     envs = domain_envs()
     if domain not in envs:
         raise BenchmarkError(f"unknown domain {domain!r}; the benchmark knows {sorted(envs)}")
@@ -201,9 +246,12 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     if n_seeds < 1:
         raise BenchmarkError(f"--seeds must be >= 1, got {n_seeds}")
     env_id, env_kwargs = envs[domain], parse_env_kwargs(env_kwargs)
-    entrants = select(only)
+    entrants, skipped = runnable(select(only), domain)
+    if not entrants:
+        raise BenchmarkError(f"no entrant of --only {only!r} can run on {domain}: "
+                             + "; ".join(skipped.values()))
     _require_extras()
-    strategies = check_env(env_id, env_kwargs)
+    strategies = check_env(env_id, env_kwargs, split)
     out = Path(out)
     jobs = [(e, s) for e in entrants for s in range(n_seeds)]
     bar = _bar(len(jobs), progress)
@@ -213,10 +261,11 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     for entrant, seed in jobs:
         bar.set_description(f"{entrant.key} seed {seed}")
         path = out / "runs" / f"{entrant.key}-seed{seed}.json"
-        record = _stored(path, _fingerprint(entrant, budget, seed, env_id, env_kwargs)) if resume else None
+        fingerprint = _fingerprint(entrant, budget, seed, env_id, env_kwargs, split)
+        record = _stored(path, fingerprint) if resume else None
         if record is None:
             job_started = time.perf_counter()
-            record = run_one(entrant, budget, seed, env_id, env_kwargs)
+            record = run_one(entrant, budget, seed, env_id, env_kwargs, split)
             record["seconds"] = time.perf_counter() - job_started
             atomic_write_text(path, json.dumps(record, indent=1, allow_nan=False) + "\n")
         else:
@@ -229,11 +278,11 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     reference = entrants[0].key
     result: dict[str, Any] = {
         "format_version": FORMAT_VERSION, "command": command, "domain": domain, "env_id": env_id,
-        "env_kwargs": env_kwargs, "split": "test", "budget": dataclasses.asdict(budget),
+        "env_kwargs": env_kwargs, "split": split, "budget": dataclasses.asdict(budget),
         "seeds": list(range(n_seeds)), "reference": reference, "package_version": package_version(),
         "machine": machine_info(), "wall_clock_s": wall, "reused_runs": reused,
         "runs_seconds": _runs_seconds(runs),
-        "strategies": strategies, "entrants": {},
+        "strategies": strategies, "skipped": skipped, "entrants": {},
     }
     ref_values = {m: per_episode(runs[reference], m) for m in TESTED}
     for e in entrants:
