@@ -94,3 +94,24 @@ def test_domain_metrics_summary_counts_defining_episodes_only():
     assert out["x"]["n"] == 2 and out["x"]["mean"] == 0.5
     assert out["y"] == {"mean": 0.0, "ci": [0.0, 0.0], "n": 1}
     assert summarize_domain_metrics([{"seed": 0, "episodes": [{"scenario_id": "a"}]}]) == {}
+
+
+def test_episode_records_carry_domain_metrics_checked_by_replay(data_root):
+    from baselines.scripted import ScriptedSOPAgent
+    from gopo_env.protocol import dialogue_of, episode_seed, make_view
+    from leaderboard.loading import check_agent
+    from leaderboard.runner import record_episode
+    from leaderboard.validate import Rejected, replay_episode
+
+    agent = ScriptedSOPAgent()
+    roles = check_agent(agent, "ScriptedSOPAgent")
+    view = make_view("GOPO-MultiWOZ-v0", roles, split="dev", strict=True)
+    sid = dialogue_of(view).scenario_ids("dev")[0]
+    ep = json.loads(json.dumps(record_episode(view, agent, roles, episode_seed(0, sid), sid, 0, 0)))
+    dm = ep["outcome"]["domain_metrics"]
+    assert {"success", "success_strict", "complete", "turns"} <= set(dm)
+    ep["metrics"] = {}
+    replay_episode(view, "expert", ep)  # the record replays as it is
+    ep["outcome"]["domain_metrics"]["success"] = 1.0 - dm["success"]
+    with pytest.raises(Rejected, match="outcome.domain_metrics.success"):
+        replay_episode(view, "expert", ep)
