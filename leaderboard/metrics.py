@@ -21,7 +21,7 @@ import numpy as np
 
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.scoring import esndcg as _esndcg
-from gopo_env.core.scoring import tse as _tse
+from gopo_env.core.scoring import TSE_VERSIONS
 
 Record = Mapping[str, Any]
 
@@ -53,8 +53,10 @@ def negative_share(ep: Record) -> float:
 
 
 def tse(ep: Record, lam: float = TSE_LAMBDA) -> float:
-    """Task-focused Sequential Engagement (``gopo_env.core.scoring.tse``) of the episode."""
-    return _tse(ep["agenda"]["gains"], achieved_turns(ep), negative_share(ep), lam)
+    """Task-focused Sequential Engagement of the episode: ``gopo_env.core.scoring.tse`` for a v0
+    record, ``tse_sound`` where the record's agenda says ``"tse_version": 1`` (v1 envs)."""
+    version = ep["agenda"].get("tse_version", 0)
+    return TSE_VERSIONS[version](ep["agenda"]["gains"], achieved_turns(ep), negative_share(ep), lam)
 
 
 def esndcg(ep: Record) -> float:
