@@ -26,8 +26,12 @@ GYM_ENVS = {
     "GOPO-Mgshop-v0": ("gopo_env.envs.expert:ExpertEnv", {"domain": "mgshop"}),
     "GOPO-Mgshop-Text-v0": ("gopo_env.envs.text:TextEnv", {"domain": "mgshop"}),
     "GOPO-Mgshop-Flat-v0": ("gopo_env.envs.flat:FlatEnv", {"domain": "mgshop"}),
+    "GOPO-Mgshop-v1": ("gopo_env.envs.expert:ExpertEnv", {"domain": "mgshop", "version": 1}),
+    "GOPO-Mgshop-Text-v1": ("gopo_env.envs.text:TextEnv", {"domain": "mgshop", "version": 1}),
+    "GOPO-Mgshop-Flat-v1": ("gopo_env.envs.flat:FlatEnv", {"domain": "mgshop", "version": 1}),
 }
-PETTINGZOO_ENVS = {"gopo/mgshop-v0": "gopo_env.multiagent.mgshop_v0"}
+PETTINGZOO_ENVS = {"gopo/mgshop-v0": "gopo_env.multiagent.mgshop_v0",
+                   "gopo/mgshop-v1": "gopo_env.multiagent.mgshop_v1"}
 
 
 def _register() -> None:

@@ -34,8 +34,19 @@ class MgshopDomain(Domain):
     strategies = STRATEGIES
     n_features = N_FEATURES
 
+    tse_version = 0
+    versions = (0, 1)
+    """Dynamics versions (``GOPO-Mgshop-v0``, ``-v1``); CHANGELOG.md says what changed."""
+
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
-                 data_dir: str | Path | None = None, surface: SurfaceSpec = None) -> None:
+                 data_dir: str | Path | None = None, surface: SurfaceSpec = None,
+                 version: int = 0) -> None:
+        if version not in self.versions:
+            raise DomainError(f"mgshop: unknown version {version!r}; choose one of {self.versions}")
+        if version == 1 and source != "embedded":
+            raise DomainError("mgshop: version 1 runs on the embedded v1 scenarios only; "
+                              "use source='embedded' (the real MG-ShopDial source is v0)")
+        self.version = version
         if source not in SOURCES:
             raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
         if isinstance(params, (str, Path)) or params is None:
@@ -51,6 +62,14 @@ class MgshopDomain(Domain):
             self.data_dir = real.data.root
             self._scenarios: dict[str, tuple[MgshopScenario, ...]] = real.scenarios  # type: ignore[assignment]
             self._catalogue: dict[str, tuple[Product, ...]] = real.catalogues  # type: ignore[assignment]
+        elif version == 1:
+            from gopo_env.domains.mgshop.v1 import N_FEATURES_V1, v1_catalogue, v1_params, v1_scenarios
+
+            self.v1_params = v1_params()
+            self._scenarios = v1_scenarios(self.params, self.v1_params)  # type: ignore[assignment]
+            self._catalogue = v1_catalogue()
+            self.n_features = N_FEATURES_V1
+            self.tse_version = 1
         else:
             self._scenarios = embedded_scenarios(self.params)
             self._catalogue = embedded_catalogue()
@@ -67,5 +86,10 @@ class MgshopDomain(Domain):
         return self._scenarios[split]
 
     def start(self, scenario: MgshopScenario, seed: int) -> MgshopEpisode:  # type: ignore[override]
+        if self.version == 1:
+            from gopo_env.domains.mgshop.v1 import MgshopEpisodeV1
+
+            return MgshopEpisodeV1(scenario, self._catalogue[scenario.category], self.params, seed,
+                                   self.max_turns, self.v1_params, self.surface)
         return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
                              self.max_turns, self.surface)
