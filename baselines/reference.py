@@ -75,6 +75,20 @@ def best_rule(d: Dialogue, rng: random.Random) -> Move:
     return (CLOSE if s == OPEN_QUESTION else s), None
 
 
+def sop_epsilon(d: Dialogue, rng: random.Random, epsilon: float = 0.2) -> Move:
+    """The SOP with a random allowed move at rate ``epsilon`` (a stand-in for an imperfect learned
+    policy; used by ``benchmarks/paired_noise.py``, not a reference row)."""
+    if rng.random() < epsilon:
+        return random_policy(d, rng)
+    return sop(d, rng)
+
+
+def sop_no_greeting(d: Dialogue, rng: random.Random) -> Move:
+    """The SOP without its greeting (a one-move variant; ``benchmarks/paired_noise.py``)."""
+    s = d.builtin_strategy()
+    return (ELICIT_NEED if s == GREET else s), None
+
+
 # ---------------------------------------------------------------- hidden-state ceiling
 def _oracle_pick(d: Dialogue) -> str | None:
     """The product a hidden-state agent recommends: fits every hard constraint (latent ones
