@@ -187,6 +187,12 @@ def _calibrate(args: argparse.Namespace) -> int:
     from gopo_env.domains.mgshop.mgshopdial.calibrate import run_calibrate
 
     try:
+        if args.version == 1:
+            from gopo_env.domains.mgshop.mgshopdial.calibrate_v1 import run_calibrate_v1
+
+            print(run_calibrate_v1(args.data_dir, out=args.out, report=args.report, params=args.params,
+                                   episodes=args.episodes or 600, seed=args.seed), end="")
+            return 0
         print(run_calibrate(args.data_dir, out=args.out, report=args.report, plot=args.plot,
                             params=args.params, episodes=args.episodes, seed=args.seed), end="")
     except (GopoError, ValueError, OSError, ImportError) as e:
@@ -332,6 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--episodes", type=int, default=None, metavar="N",
                      help="simulated episodes (default: 400 per fit grid point, 600 for the report)")
     cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--version", type=int, default=0, choices=(0, 1),
+                     help="dynamics version: 0 fits MgshopParams (calibrated.json); 1 measures the "
+                          "GOPO-Mgshop-v1 customer's numbers (calibrated_v1.json) and reports v1 "
+                          "fidelity (default: %(default)s)")
     cal.set_defaults(func=_calibrate)
 
     llm = sub.add_parser("llm", help="the LLM path: train the tiny offline model (docs/llm.md)")

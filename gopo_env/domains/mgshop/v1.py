@@ -64,6 +64,10 @@ class MgshopV1Params:
     """Share of real low-constraint dialogues whose customer states a preference anyway (after an
     elicitation of preferences, a clarification or a product): a low-constraint task gets one
     attribute preference with this chance."""
+    p_taste_reject: float = 0.2387
+    """v1's own chance of disliking the first acceptable product of an item (v0's
+    ``MgshopParams.p_taste_reject``): refitted because critiques also lead to second
+    recommendations (the calibrated value matches the real share of dialogues with one)."""
     max_products_read: int = 3
     """Assumption (docs/calibration.md): a customer considers at most this many products of one
     response, the first named; real assistants present about 2 times per dialogue (measured) and
@@ -79,8 +83,15 @@ class MgshopV1Params:
         return cls(**data)
 
 
+_OVERRIDE: MgshopV1Params | None = None
+"""Set only by the v1 calibration while it simulates candidate parameters."""
+
+
 @lru_cache(maxsize=1)
 def v1_params() -> MgshopV1Params:
+    """The shipped v1 numbers (``calibrated_v1.json``)."""
+    if _OVERRIDE is not None:
+        return _OVERRIDE
     return MgshopV1Params.load() if V1_PARAMS_PATH.is_file() else MgshopV1Params()
 
 
@@ -256,6 +267,15 @@ class CustomerV1(Customer):
 
     def _u(self, *event: object) -> float:
         return self._draw(*event)
+
+    def _dislikes(self, pid: str) -> bool:
+        if self.item in self.taste_drawn:
+            return False
+        self.taste_drawn.add(self.item)
+        need = self._need()
+        others = any(p.id != pid and p.id not in self.rejected and need.violation(p) is None
+                     for p in self.products.values())
+        return others and self._chance(self.v1.p_taste_reject, "taste", self.item)
 
     def opening(self) -> CustomerAct:
         label = self.schema.label

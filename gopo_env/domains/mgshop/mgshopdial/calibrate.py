@@ -128,8 +128,8 @@ def sim_record(scenario: Any, transcript: Sequence[Any]) -> DialogueRecord:
 
 
 def simulate(params: MgshopParams, episodes: int, seed: int = 0,
-             split: str = "train") -> tuple[DialogueRecord, ...]:
-    """``episodes`` dialogues of the scripted SOP expert with the built-in CS Agent.
+             split: str = "train", env_id: str = "GOPO-Mgshop-v0") -> tuple[DialogueRecord, ...]:
+    """``episodes`` dialogues of the scripted SOP expert with the built-in CS Agent on ``env_id``.
 
     Episode ``i`` plays scenario ``i mod len(split)`` with seed ``seed + i``: deterministic.
     """
@@ -137,7 +137,7 @@ def simulate(params: MgshopParams, episodes: int, seed: int = 0,
 
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
-    env = gym.make("GOPO-Mgshop-v0", split=split, params=params)
+    env = gym.make(env_id, split=split, params=params)
     dialogue = env.unwrapped.dialogue
     ids = dialogue.scenario_ids(split)
     out = []
