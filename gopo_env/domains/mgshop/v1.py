@@ -42,8 +42,8 @@ PRODUCTS_PER_KIND_V1 = 200
 """Products per kind in the v1 catalogue (1,200 per category): recommending blindly fails."""
 _SUFFIXES = ("", " X", " S", " Lite", " Pro", " Max", " Air", " Plus")
 PROFILES = ("stater", "explorer")
-"""A *stater* can state every preference but the latent ones when asked; an *explorer* states
-only a budget and forms the rest on seeing options (every attribute preference latent)."""
+"""A *stater* states every preference but the latent ones when asked; an *explorer* states only
+the need and forms every preference, budget included, on seeing options."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class MgshopScenarioV1(MgshopScenario):
 
     profile: str = "stater"
     latent: tuple[tuple[int, str], ...] = ()
-    """(item index, attribute) preferences the customer states only on seeing a product that
+    """(item index, slot: an attribute or "max_price") preferences the customer states only on seeing a product that
     breaks them (critiquing), never on being asked."""
 
     def task_key(self) -> tuple:
@@ -215,8 +215,10 @@ def generate_v1(params: MgshopParams, v1: MgshopV1Params) -> dict[str, tuple[Mgs
         questions.sort(key=lambda q: q.item)
         min_rating = 4.0 if rng.random() < params.p_min_rating else None
         profile = "explorer" if rng.random() < v1.p_explorer else "stater"
-        latent = tuple((i, a) for i, it in enumerate(items) for a, _ in it.attributes
-                       if profile == "explorer" or rng.random() < v1.p_latent)
+        # an explorer states nothing but the need when asked (budget included); a stater keeps
+        # each attribute preference latent by chance, never its budget
+        latent = tuple((i, slot) for i, it in enumerate(items) for slot in it.slots
+                       if profile == "explorer" or (slot != "max_price" and rng.random() < v1.p_latent))
         k = len(seen)
         split = "train" if k % 10 < 7 else "dev" if k % 10 == 7 else "test"
         scenario = MgshopScenarioV1(
@@ -307,8 +309,9 @@ class CustomerV1(Customer):
             if not fitting:
                 for pid in shown:
                     broken = need.violation(self.products[pid])
-                    if (self.item, broken) in self.latent:
-                        return self._critique(pid, broken, achieved)
+                    slot = "max_price" if broken == "price" else broken
+                    if (self.item, slot) in self.latent:
+                        return self._critique(pid, slot, achieved)
         return super()._on_products(parsed, achieved)
 
     def _critique(self, pid: str, attr: str, achieved: list[str]) -> CustomerAct:
