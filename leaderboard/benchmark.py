@@ -351,6 +351,10 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
                         "train": {k: v for k, v in (r["train"] or {}).items() if k != "curve"}}
                        for r in runs[e.key]]
         result["entrants"][e.key] = row
+    from leaderboard.reference import reference_rows
+
+    with env_overrides(env_kwargs):  # published with every run: what the scores mean
+        result["reference_rows"] = reference_rows(env_id, None, "test", result["seeds"])
     result["files"] = {"table": TABLE_FILE, "plots": dict(PLOTS)}
     out.mkdir(parents=True, exist_ok=True)
     write_plots(result, out)
@@ -444,6 +448,10 @@ def markdown(result: dict[str, Any]) -> str:
                  f"{t['env_steps_per_s']:,.0f}" if t else "–"]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Plots: " + ", ".join(f"[{n}]({n})" for n in PLOTS.values()) + ".", ""]
+    if result.get("reference_rows"):
+        from leaderboard.reference import markdown as reference_markdown
+
+        lines += reference_markdown(result["reference_rows"])
     return "\n".join(lines)
 
 
