@@ -23,8 +23,8 @@ from gopo_env.core.dialogue import Dialogue
 from gopo_env.domains import make_domain
 from gopo_env.domains.mgshop import v1
 
-
-POLICIES = {**{k: p for k, (_, p) in REFERENCES.items()}, "sop-eps": sop_epsilon, "sop-no-greeting": sop_no_greeting}
+POLICIES = {**{k: p for k, (_, p) in REFERENCES.items()},
+            "sop-eps": sop_epsilon, "sop-no-greeting": sop_no_greeting}
 
 
 def measure(policies: tuple[str, str], seeds: int, keyed: bool, split: str = "test") -> dict:

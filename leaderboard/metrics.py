@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from gopo_env.core.rewards import RewardConfig
-from gopo_env.core.scoring import esndcg as _esndcg
 from gopo_env.core.scoring import TSE_VERSIONS
+from gopo_env.core.scoring import esndcg as _esndcg
 
 Record = Mapping[str, Any]
 

@@ -20,7 +20,8 @@ from leaderboard import metrics as M
 from leaderboard.submission import episode_seed
 
 AIMS = (
-    ("ceiling − SOP ≥ 0.15 TSE", lambda t, s: (t["oracle-lookahead"] - t["sop"], t["oracle-lookahead"] - t["sop"] >= 0.15)),
+    ("ceiling − SOP ≥ 0.15 TSE", lambda t, s: (t["oracle-lookahead"] - t["sop"],
+                                               t["oracle-lookahead"] - t["sop"] >= 0.15)),
     ("SOP success ≤ 0.85", lambda t, s: (s["sop"], s["sop"] <= 0.85)),
     ("best fixed rule ≤ ceiling − 0.08", lambda t, s: (t["best-rule"] - t["oracle-lookahead"],
                                                      t["best-rule"] <= t["oracle-lookahead"] - 0.08)),
@@ -72,7 +73,7 @@ def markdown(ref: Mapping[str, Any]) -> list[str]:
              "The hidden-state planner reads the customer's hidden constraints: a ceiling *estimate*, "
              "not an entrant (baselines/reference.py).", "",
              "| reference | TSE | success | turns | TSE vs SOP |", "|---|---|---|---|---|"]
-    for key, row in ref["rows"].items():
+    for row in ref["rows"].values():
         mm, vs = row["metrics"], row["vs_sop"]
         lines.append(f"| {row['label']} | {M_fmt(mm['tse'])} | {M_fmt(mm['success'])} | "
                      f"{mm['turns']['mean']:.2f} | "

@@ -87,8 +87,8 @@ def test_same_seed_same_customer_whatever_the_path(domain):
 def test_transcripts_are_deterministic(domain):
     def run():
         d = Dialogue(domain, split="test")
-        return [play(d, REFERENCES["sop"][1], i, sid)["tse"] for i, sid in enumerate(d.scenario_ids("test")[:30])] \
-            + [d.render_text()]
+        ids = d.scenario_ids("test")[:30]
+        return [play(d, REFERENCES["sop"][1], i, sid)["tse"] for i, sid in enumerate(ids)] + [d.render_text()]
     assert run() == run()
 
 

@@ -23,8 +23,9 @@ import numpy as np
 
 from gopo_env.core.domain import CustomerAct, ParsedResponse
 from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
-from gopo_env.domains.mgshop.episode import MgshopEpisode, N_FEATURES
+from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.params import MgshopParams
+from gopo_env.domains.mgshop.realizer import Realizer
 from gopo_env.domains.mgshop.scenarios import (
     GENERATOR_SEED,
     ItemNeed,
@@ -33,7 +34,6 @@ from gopo_env.domains.mgshop.scenarios import (
     _draw_level,
     _pick,
 )
-from gopo_env.domains.mgshop.realizer import Realizer
 from gopo_env.domains.mgshop.simulator import Customer
 from gopo_env.domains.mgshop.state import PublicStateV1
 
@@ -79,7 +79,8 @@ class MgshopV1Params:
         data.pop("_meta", None)
         known = {f.name for f in fields(cls)}
         if set(data) - known:
-            raise ValueError(f"{path}: unknown v1 parameter(s) {sorted(set(data) - known)}; known: {sorted(known)}")
+            raise ValueError(f"{path}: unknown v1 parameter(s) {sorted(set(data) - known)}; "
+                             f"known: {sorted(known)}; fix that file")
         return cls(**data)
 
 
@@ -143,8 +144,8 @@ class MgshopScenarioV1(MgshopScenario):
 
     profile: str = "stater"
     latent: tuple[tuple[int, str], ...] = ()
-    """(item index, slot: an attribute or "max_price") preferences the customer states only on seeing a product that
-    breaks them (critiquing), never on being asked."""
+    """(item index, slot: an attribute or "max_price") preferences the customer states only on
+    seeing a product that breaks them (critiquing), never on being asked."""
 
     def task_key(self) -> tuple:
         """What makes two scenarios the same task (splits are disjoint by it)."""
