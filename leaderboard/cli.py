@@ -51,15 +51,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     from leaderboard.submission import SubmissionError
 
     try:
-        agent = load_agent(args.agent, args.agent_kwargs)
-        if args.load:
-            if not callable(getattr(agent, "load", None)):
-                return _fail(f"--load given but {args.agent} has no load(path) method")
-            agent.load(args.load)
+        agent = None
+        if args.in_process:
+            agent = load_agent(args.agent, args.agent_kwargs)
+            if args.load:
+                if not callable(getattr(agent, "load", None)):
+                    return _fail(f"--load given but {args.agent} has no load(path) method")
+                agent.load(args.load)
         sub = evaluate(args.agent, args.out, agent=agent, agent_kwargs=args.agent_kwargs, env_id=args.env,
                        split=args.split, trials=args.trials, seed=args.seed, strict=not args.lenient,
                        name=args.name, organisation=args.organisation, contact=args.contact,
-                       description=args.description, progress=not args.no_progress)
+                       description=args.description, progress=not args.no_progress,
+                       isolate=not args.in_process, load=args.load)
     except (AgentLoadError, SubmissionError, ValueError, RuntimeError, ImportError) as e:
         return _fail(str(e))
     print(f"wrote {args.out}: {sub['protocol']['episodes']} episodes of {sub['env']['id']} "
@@ -144,7 +147,7 @@ def _train(args: argparse.Namespace) -> int:
     missing = [m for m in ("train", "save") if not callable(getattr(agent, m, None))]
     if missing:
         return _fail(f"{args.agent} is not trainable: it lacks {missing} "
-                     "(see agents/protocol.py: train(env_id, budget, seed), save(path), load(path))")
+                     "(see gopo_env/protocol.py: train(env_id, budget, seed), save(path), load(path))")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stats = agent.train(args.env, args.steps, args.seed)
@@ -160,7 +163,7 @@ def _train(args: argparse.Namespace) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     import shlex
 
-    from leaderboard.benchmark import BenchmarkError, run
+    from leaderboard.bench import BenchmarkError, run
     from leaderboard.loading import AgentLoadError
 
     parts = ["gopo-bench", "benchmark", args.domain, "--budget", args.budget, "--out", args.out]
@@ -182,22 +185,34 @@ def _benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibrate(args: argparse.Namespace) -> int:
+def _domain_command(args: argparse.Namespace) -> int:
+    """A command a domain registered (``Domain.commands``), e.g. ``calibrate mgshop``."""
     from gopo_env.core.errors import GopoError
-    from gopo_env.domains.mgshop.mgshopdial.calibrate import run_calibrate
 
     try:
-        if args.version == 1:
-            from gopo_env.domains.mgshop.mgshopdial.calibrate_v1 import run_calibrate_v1
-
-            print(run_calibrate_v1(args.data_dir, out=args.out, report=args.report, params=args.params,
-                                   episodes=args.episodes or 600, seed=args.seed), end="")
-            return 0
-        print(run_calibrate(args.data_dir, out=args.out, report=args.report, plot=args.plot,
-                            params=args.params, episodes=args.episodes, seed=args.seed), end="")
+        print(_resolve(args.command_target)(args), end="")
     except (GopoError, ValueError, OSError, ImportError) as e:
         return _fail(str(e))
     return 0
+
+
+def _resolve(target: str):
+    """``module:attribute`` -> the attribute (commands are reached by import string only)."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _domain_commands() -> dict[str, dict[str, str]]:
+    """Command name -> {domain: ``module:function``} from every registered domain."""
+    from gopo_env.domains.registry import domain_factory, domain_names
+
+    out: dict[str, dict[str, str]] = {}
+    for name in domain_names():
+        for command, target in (getattr(domain_factory(name), "commands", {}) or {}).items():
+            out.setdefault(command, {})[name] = target
+    return out
 
 
 def _data_fetch(args: argparse.Namespace) -> int:
@@ -218,7 +233,9 @@ def _data_fetch(args: argparse.Namespace) -> int:
 
 
 def _llm_train_tiny(args: argparse.Namespace) -> int:
-    from agents.llm.tiny import TinyConfig, default_tiny_dir, train_tiny
+    tiny = "agents.llm.tiny"  # by import string: the leaderboard imports no agent package
+    TinyConfig, default_tiny_dir, train_tiny = (_resolve(f"{tiny}:{n}") for n in  # noqa: N806
+                                                ("TinyConfig", "default_tiny_dir", "train_tiny"))
 
     out = Path(args.out) if args.out else default_tiny_dir()
     config = TinyConfig(steps=args.steps, seed=args.seed, episodes=args.episodes,
@@ -270,6 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--description", default="")
     ev.add_argument("--load", default=None, metavar="PATH",
                     help="call agent.load(PATH) before evaluating (e.g. OUT/agent written by `train`)")
+    ev.add_argument("--in-process", action="store_true",
+                    help="run the agent in this process (faster to debug; by default it runs in its own "
+                         "process and sees only observations, public info and the public toolkit)")
     ev.add_argument("--lenient", action="store_true",
                     help="score invalid actions as SOP violations instead of failing (custom track)")
     ev.set_defaults(func=_evaluate)
@@ -298,10 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", required=True, metavar="DIR")
     tr.set_defaults(func=_train)
 
-    data = sub.add_parser("data", help="get the datasets the environment can use (MG-ShopDial)")
+    from gopo_env.data import datasets
+
+    data = sub.add_parser("data", help=f"get the datasets the domains can use ({', '.join(datasets())})")
     data_sub = data.add_subparsers(dest="action", required=True)
     fetch = data_sub.add_parser("fetch", help="download a dataset, verify every sha256, install atomically")
-    fetch.add_argument("name", choices=("mgshopdial",))
+    fetch.add_argument("name", choices=tuple(datasets()), help="a dataset a registered domain declares")
     fetch.add_argument("--dest", default=None, metavar="DIR",
                        help="target folder (default: $XDG_CACHE_HOME/gopo-bench/NAME or ~/.cache/...)")
     fetch.add_argument("--from", dest="source", default=None, metavar="URL-or-DIR",
@@ -323,26 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--no-progress", action="store_true", help="no progress bar")
     bm.set_defaults(func=_benchmark)
 
-    cal = sub.add_parser("calibrate", help="fit the customer simulator to real dialogues; --report: fidelity")
-    cal.add_argument("domain", choices=("mgshop",), help="the domain (mgshop: MG-ShopDial)")
-    cal.add_argument("--data-dir", default=None, metavar="PATH",
-                     help="MG-ShopDial folder (default: $GOPO_DATA_DIR/mgshopdial, else the fetch cache)")
-    cal.add_argument("--out", default=None, metavar="FILE", help="write the fitted parameter file here")
-    cal.add_argument("--report", action="store_true",
-                     help="print real vs simulated statistics (defaults and --params) and save --plot")
-    cal.add_argument("--params", default="calibrated", metavar="FILE",
-                     help="parameters the report compares besides the defaults (default: the shipped "
-                          "'calibrated'; the freshly fitted ones with --out)")
-    cal.add_argument("--plot", default="intents_real_vs_sim.png", metavar="FILE",
-                     help="intent plot of --report (default: %(default)s)")
-    cal.add_argument("--episodes", type=int, default=None, metavar="N",
-                     help="simulated episodes (default: 400 per fit grid point, 600 for the report)")
-    cal.add_argument("--seed", type=int, default=0)
-    cal.add_argument("--version", type=int, default=0, choices=(0, 1),
-                     help="dynamics version: 0 fits MgshopParams (calibrated.json); 1 measures the "
-                          "GOPO-Mgshop-v1 customer's numbers (calibrated_v1.json) and reports v1 "
-                          "fidelity (default: %(default)s)")
-    cal.set_defaults(func=_calibrate)
+    for command, targets in _domain_commands().items():
+        helps = {"calibrate": "fit a domain's customer simulator to real dialogues; --report: fidelity"}
+        cmd = sub.add_parser(command, help=helps.get(command, f"{command} (a domain command)"))
+        per_domain = cmd.add_subparsers(dest="domain", required=True, metavar="DOMAIN")
+        for domain, target in targets.items():
+            p = per_domain.add_parser(domain, help=f"{command} for {domain}")
+            _resolve(target + "_arguments")(p)
+            p.set_defaults(func=_domain_command, command_target=target)
 
     llm = sub.add_parser("llm", help="the LLM path: train the tiny offline model (docs/llm.md)")
     llm_sub = llm.add_subparsers(dest="action", required=True)

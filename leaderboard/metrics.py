@@ -155,9 +155,9 @@ def realizer_references(env_id: str, per_strategy: int = 16) -> dict[int, list[s
     """
     if env_id in _REFERENCES:
         return _REFERENCES[env_id]
-    from leaderboard.submission import make_dialogue
+    import gymnasium as gym
 
-    d, _ = make_dialogue(env_id, "train")
+    d = gym.make(env_id.removeprefix("gopo_env:"), split="train").unwrapped.dialogue
     refs: dict[int, list[str]] = {s: [] for s in range(d.n_strategies)}
     for sid in d.scenario_ids("train"):
         d.reset(0, sid)

@@ -19,11 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
-
 import gopo_env
 from gopo_env.core.dialogue import Dialogue
-from gopo_env.envs.text import TextEnv
+from gopo_env.protocol import episode_seed  # noqa: F401  (re-exported: the protocol's seeding)
 
 FORMAT_VERSION = 1
 SUBMISSION_FILE = "submission.json"
@@ -57,26 +55,16 @@ class EnvInfo:
     """``"turns"``: expert and service roles; ``"text"``: one agent writes each response."""
 
 
-def make_dialogue(env_id: str, split: str, strict: bool = True) -> tuple[Dialogue, EnvInfo]:
-    """Build the dialogue engine behind a registered env id (the runner and replay share it)."""
-    if env_id not in gym.registry:
-        known = sorted(k for k in gym.registry if k.startswith("GOPO-"))
-        raise SubmissionError(f"unknown env id {env_id!r}; registered GOPO envs: {known}")
-    env = gym.make(env_id, split=split, strict=strict)
-    view = env.unwrapped
-    mode = "text" if isinstance(view, TextEnv) else "turns"
-    spec = gym.registry[env_id]
-    return view.dialogue, EnvInfo(env_id, spec.version, gopo_env.__version__, mode)
+def env_info(env_id: str) -> EnvInfo:
+    """What identifies the environment behind a registered GOPO env id."""
+    from gopo_env.registration import spec_of
 
-
-def episode_seed(trial_seed: int, scenario_id: str) -> int:
-    """The simulator seed of one episode: fixed by the trial's seed and the scenario id.
-
-    Every agent evaluated with the same trial seeds meets the same customers, which is what
-    makes paired comparisons valid.
-    """
-    digest = hashlib.sha256(f"gopo-bench:{trial_seed}:{scenario_id}".encode()).digest()
-    return int.from_bytes(digest[:6], "big")
+    try:
+        spec = spec_of(env_id)
+    except KeyError as e:
+        raise SubmissionError(e.args[0]) from None
+    mode = "text" if spec.view == "text" else "turns"
+    return EnvInfo(spec.env_id, spec.version, gopo_env.__version__, mode)
 
 
 def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]) -> dict[str, Any]:

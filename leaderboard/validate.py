@@ -17,17 +17,17 @@ from typing import Any
 import gymnasium as gym
 
 import gopo_env
-from gopo_env.core.dialogue import Dialogue
 from gopo_env.core.errors import GopoError
+from gopo_env.protocol import dialogue_of, make_view, play
 from leaderboard.runner import episode_plan, progress_bar, score
 from leaderboard.submission import (
     LEADERBOARD_SPLIT,
     SUBMISSION_FILE,
     TRAJECTORIES_FILE,
     SubmissionError,
+    env_info,
     episode_record,
     load_schema,
-    make_dialogue,
     read_submission,
     track,
 )
@@ -82,8 +82,8 @@ def check_schema(submission: dict[str, Any], episodes: list[dict[str, Any]]) -> 
             raise Rejected(f"{TRAJECTORIES_FILE} line {line}: at {_path(error.path)}: {error.message}")
 
 
-def check_env(submission: dict[str, Any]) -> tuple[Dialogue, str]:
-    """The env and protocol are the ones this installation scores; returns (dialogue, mode)."""
+def check_env(submission: dict[str, Any]) -> tuple[Any, str]:
+    """The env and protocol are the ones this installation scores; returns (replay view, mode)."""
     env, protocol = submission["env"], submission["protocol"]
     env_id = env["id"]
     if env_id not in gym.registry:
@@ -106,7 +106,7 @@ def check_env(submission: dict[str, Any]) -> tuple[Dialogue, str]:
     if submission["track"] != expected_track:
         raise Rejected(f"{SUBMISSION_FILE}: track is {submission['track']!r} but the protocol (seeds "
                        f"{protocol['seeds']}, strict={protocol['strict']}) is {expected_track!r}")
-    d, info = make_dialogue(env_id, protocol["split"], protocol["strict"])
+    info = env_info(env_id)
     if env["mode"] != info.mode:
         raise Rejected(f"{SUBMISSION_FILE}: env.mode is {env['mode']!r} but {env_id} is a "
                        f"{info.mode!r} environment")
@@ -114,14 +114,16 @@ def check_env(submission: dict[str, Any]) -> tuple[Dialogue, str]:
     if info.mode == "text" and roles != ["service"]:
         raise Rejected(f"{SUBMISSION_FILE}: agent.roles {roles} on the text view {env_id}; it must be "
                        "['service']")
-    return d, info.mode
+    replay_roles = ("service",) if info.mode == "text" else ("expert", "service")
+    return make_view(env_id, replay_roles, split=protocol["split"], strict=protocol["strict"]), info.mode
 
 
-def check_coverage(submission: dict[str, Any], episodes: list[dict[str, Any]], d: Dialogue) -> None:
+def check_coverage(submission: dict[str, Any], episodes: list[dict[str, Any]], view: Any) -> None:
     """Exactly one episode per (scenario, trial) of the split, with the protocol's seed."""
     protocol = submission["protocol"]
+    ids = dialogue_of(view).scenario_ids(protocol["split"])
     expected = {(trial, sid): (index, seed)
-                for index, trial, sid, seed in episode_plan(d, protocol["split"], protocol["seeds"])}
+                for index, trial, sid, seed in episode_plan(ids, protocol["seeds"])}
     seen: dict[tuple[int, str], int] = {}
     for line, ep in enumerate(episodes, 1):
         key = (ep["trial"], ep["scenario_id"])
@@ -168,28 +170,47 @@ def _first_difference(recorded: Any, replayed: Any, path: tuple = ()) -> tuple[t
     return None
 
 
-def replay_episode(d: Dialogue, mode: str, ep: dict[str, Any]) -> None:
-    """Re-run one episode from its seed and recorded actions; any difference rejects it."""
-    d.reset(ep["seed"], ep["scenario_id"])
-    raw = []
-    for t in ep["turns"]:
-        if d.done:
-            raise Rejected(f"{_where(ep)}: field turns: the dialogue ends after turn {d.turn} on replay "
-                           f"but the record has {len(ep['turns'])} turns")
-        try:
-            if mode == "text":
-                d.respond_directly(t["response"], agent="service")
-            else:
-                d.choose(t["strategy"])
-                d.respond(t["response"])
-        except GopoError as e:
-            raise Rejected(f"{_where(ep)}: turn {t['turn']}: the recorded action fails on replay: "
-                           f"{e}") from None
-        raw.append(t["response"])
-    if not d.done:
+class _ReplayAgent:
+    """Plays the recorded actions of one episode back through the episode driver."""
+
+    def __init__(self, ep: dict[str, Any], roles: tuple[str, ...]) -> None:
+        self.turns = ep["turns"]
+        self.roles = roles
+        self.next = {"expert": 0, "service": 0}
+
+    def reset(self, seed: int | None = None) -> None:
+        self.next = {"expert": 0, "service": 0}
+
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> Any:
+        i = self.next[role]
+        if i >= len(self.turns):
+            raise _RecordTooShort(i)
+        self.next[role] = i + 1
+        return self.turns[i]["strategy" if role == "expert" else "response"]
+
+
+class _RecordTooShort(Exception):
+    pass
+
+
+def replay_episode(view: Any, mode: str, ep: dict[str, Any]) -> None:
+    """Re-run one episode from its seed and recorded actions (through ``gopo_env.protocol.play``);
+    any difference rejects it."""
+    roles = ("service",) if mode == "text" else ("expert", "service")
+    agent = _ReplayAgent(ep, roles)
+    d = dialogue_of(view)
+    try:
+        played = play(view, agent, seed=ep["seed"], scenario_id=ep["scenario_id"], roles=roles)
+    except _RecordTooShort:
         raise Rejected(f"{_where(ep)}: field turns: the record stops after turn {d.turn} but on replay "
-                       "the dialogue is not over")
-    replayed = episode_record(d, ep["episode"], ep["trial"], raw)
+                       "the dialogue is not over") from None
+    except GopoError as e:
+        raise Rejected(f"{_where(ep)}: turn {d.turn + 1}: the recorded action fails on replay: "
+                       f"{e}") from None
+    if len(played.actions) < len(ep["turns"]):
+        raise Rejected(f"{_where(ep)}: field turns: the dialogue ends after turn {d.turn} on replay "
+                       f"but the record has {len(ep['turns'])} turns")
+    replayed = episode_record(d, ep["episode"], ep["trial"], played.actions)
     recorded = {k: v for k, v in ep.items() if k != "metrics"}
     diff = _first_difference(recorded, replayed)
     if diff is not None:

@@ -345,6 +345,7 @@ class Dialogue:
             "violations": self._violations,
             "terminated": self.terminated,
             "truncated": self.truncated,
+            **({"domain_metrics": m} if (m := episode.metrics()) else {}),
         }
 
     def step_info(self) -> dict[str, Any]:

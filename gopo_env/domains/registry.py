@@ -39,4 +39,13 @@ def make_domain(name: str, **kwargs: Any) -> Domain:
 
 
 def domain_names() -> list[str]:
-    return sorted(_REGISTRY)
+    """Registered domain names, in registration order (the order env ids are generated in)."""
+    return list(_REGISTRY)
+
+
+def domain_factory(name: str) -> Callable[..., Domain]:
+    """The factory (usually the :class:`Domain` subclass) registered as ``name``."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise DomainError(f"unknown domain {name!r}; registered domains: {list(_REGISTRY)}") from None

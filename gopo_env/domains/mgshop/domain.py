@@ -8,12 +8,13 @@ from pathlib import Path
 from gopo_env.core.domain import SPLITS, Domain
 from gopo_env.core.errors import DomainError, ScenarioError
 from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue
-from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
+from gopo_env.domains.mgshop.episode import FEATURE_NAMES, N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.mgshopdial import surface as _real_surface  # noqa: F401 (registers it)
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.scenarios import MgshopScenario, embedded_scenarios
 from gopo_env.domains.mgshop.strategies import STRATEGIES
 from gopo_env.domains.mgshop.surface import SurfaceSpec, resolve_surface
+from gopo_env.domains.mgshop.toolkit import MgshopToolkit
 
 SOURCES = ("embedded", "mgshopdial")
 
@@ -31,8 +32,13 @@ class MgshopDomain(Domain):
     """
 
     name = "mgshop"
+    title = "Mgshop"
+    views = ("expert", "text", "flat")
     strategies = STRATEGIES
     n_features = N_FEATURES
+    feature_names = FEATURE_NAMES
+    datasets = {"mgshopdial": "gopo_env.domains.mgshop.mgshopdial.manifest:MANIFEST"}
+    commands = {"calibrate": "gopo_env.domains.mgshop.commands:calibrate"}
 
     tse_version = 0
     versions = (0, 1)
@@ -63,12 +69,19 @@ class MgshopDomain(Domain):
             self._scenarios: dict[str, tuple[MgshopScenario, ...]] = real.scenarios  # type: ignore[assignment]
             self._catalogue: dict[str, tuple[Product, ...]] = real.catalogues  # type: ignore[assignment]
         elif version == 1:
-            from gopo_env.domains.mgshop.v1 import N_FEATURES_V1, v1_catalogue, v1_params, v1_scenarios
+            from gopo_env.domains.mgshop.v1 import (
+                FEATURE_NAMES_V1_EXTRA,
+                N_FEATURES_V1,
+                v1_catalogue,
+                v1_params,
+                v1_scenarios,
+            )
 
             self.v1_params = v1_params()
             self._scenarios = v1_scenarios(self.params, self.v1_params)  # type: ignore[assignment]
             self._catalogue = v1_catalogue()
             self.n_features = N_FEATURES_V1
+            self.feature_names = FEATURE_NAMES + FEATURE_NAMES_V1_EXTRA
             self.tse_version = 1
         else:
             self._scenarios = embedded_scenarios(self.params)
@@ -79,6 +92,27 @@ class MgshopDomain(Domain):
     def catalogues(self) -> dict[str, tuple[Product, ...]]:
         """Category -> its products (the embedded catalogue, or the real one for ``mgshopdial``)."""
         return dict(self._catalogue)
+
+    def toolkit(self) -> MgshopToolkit:
+        """Parser, fact check, template writer, SOP and flat acts over the public catalogues."""
+        if getattr(self, "_toolkit", None) is None:
+            self._toolkit = MgshopToolkit(self._catalogue, self.max_response_chars)
+        return self._toolkit
+
+    def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
+        """MG-ShopDial's assistant moves on its real scenarios of ``split`` (``source="mgshopdial"``)."""
+        if self.source != "mgshopdial":
+            return []
+        from gopo_env.domains.mgshop.mgshopdial.intents import assistant_strategy_sequence
+        from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
+
+        ids = {s.id for s in self.scenarios(split)}
+        out = []
+        for real in load_mgshopdial(self.data_dir).dialogues:
+            sid = f"mgshopdial-{split}-{real.id}"
+            if sid in ids:
+                out.append((sid, tuple(assistant_strategy_sequence(real))))
+        return out
 
     def scenarios(self, split: str) -> Sequence[MgshopScenario]:
         if split not in SPLITS:
