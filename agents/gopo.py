@@ -112,7 +112,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no_preference": {"use_preference": False},
     "no_mask": {"use_mask": False},
 }
-"""Named ablations (SPEC §6) as overrides of :class:`GOPOConfig`."""
+"""Named ablations (docs/baselines.md) as overrides of :class:`GOPOConfig`."""
 
 
 # ---------------------------------------------------------------------- the policy

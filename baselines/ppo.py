@@ -1,4 +1,4 @@
-"""PPO baselines (sb3-contrib ``MaskablePPO``, ``MultiInputPolicy``), in the two forms of SPEC §6.
+"""PPO baselines (sb3-contrib ``MaskablePPO``, ``MultiInputPolicy``), in the two forms of docs/baselines.md.
 
 * ``form="expert"`` -- the Expert Agent alone: the policy picks a strategy on ``GOPO-Mgshop-v0``
   and the domain's built-in CS Agent fills the content (which product, which attribute).

@@ -1,4 +1,4 @@
-"""Agents by import string: ``"module:Class"`` plus keyword arguments as JSON (SPEC §6).
+"""Agents by import string: ``"module:Class"`` plus keyword arguments as JSON (docs/baselines.md).
 
 The leaderboard never lists agents: any importable class with ``roles``, ``reset`` and ``act``
 works, the user's own included.

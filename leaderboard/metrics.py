@@ -1,4 +1,4 @@
-"""The leaderboard's metrics (SPEC §4), each a function of a recorded episode.
+"""The leaderboard's metrics (docs/metrics.md), each a function of a recorded episode.
 
 A recorded episode is the JSON record written by the runner (``docs/submission.md``): its turns
 (strategy, response, customer act, reward), the scenario's agenda gains and reference strategy

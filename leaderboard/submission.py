@@ -33,7 +33,7 @@ MAX_TRAJECTORIES_BYTES = 512 << 20
 MAX_LINE_BYTES = 4 << 20
 """One episode line larger than this (4 MiB) is rejected."""
 LEADERBOARD_SPLIT = "test"
-"""The leaderboard scores the test split only (SPEC §2)."""
+"""The leaderboard scores the test split only (docs/environment.md)."""
 
 TURN_FIELDS = ("turn", "strategy", "strategy_name", "response", "customer", "intent", "polarity",
                "achieved", "aligned", "faithful", "violations", "reward")
@@ -193,3 +193,29 @@ def read_submission(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any
             except (UnicodeDecodeError, json.JSONDecodeError) as e:
                 raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: malformed JSON: {e}") from None
     return submission, episodes, digest.hexdigest()
+
+
+def read_episode(directory: Path, index: int) -> dict[str, Any]:
+    """Episode ``index`` (its ``episode`` field) of a submission folder, read line by line.
+
+    Raises :class:`SubmissionError` naming the folder and the episodes it holds.
+    """
+    path = Path(directory) / TRAJECTORIES_FILE
+    if not path.is_file():
+        raise SubmissionError(f"{directory}: no {TRAJECTORIES_FILE} (give the --out DIR of `evaluate`)")
+    count = 0
+    with path.open("rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            if len(line) > MAX_LINE_BYTES:
+                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: over {MAX_LINE_BYTES} bytes")
+            try:
+                ep = json.loads(line.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: malformed JSON: {e}") from None
+            count += 1
+            if isinstance(ep, dict) and ep.get("episode") == index:
+                return ep
+    raise SubmissionError(f"{path}: no episode {index}; it holds {count} episodes (0..{count - 1})")
+

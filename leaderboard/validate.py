@@ -1,4 +1,4 @@
-"""Validation of a submission before it is stored (SPEC §5).
+"""Validation of a submission before it is stored (docs/submission.md).
 
 In order: file sizes and JSON syntax, JSON Schema, environment and protocol, coverage of
 split × trials, **replay** of every episode through the simulator from the recorded seed and

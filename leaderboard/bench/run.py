@@ -32,6 +32,7 @@ import gymnasium as gym
 import numpy as np
 
 import gopo_env
+from gopo_env.registration import spec_of
 from leaderboard import metrics as M
 from leaderboard.bench.entrants import (
     BUDGETS,
@@ -57,10 +58,10 @@ from leaderboard.submission import atomic_write_text, dumps
 
 # ---------------------------------------------------------------------- the environment
 @contextlib.contextmanager
-def env_overrides(env_kwargs: Mapping[str, Any] | None) -> Iterator[None]:
+def env_overrides(env_kwargs: Mapping[str, Any] | None, domain: str | None = None) -> Iterator[None]:
     """Within the block, every registered GOPO env is made with ``env_kwargs`` added.
 
-    Agents train by env id (``train(env_id, budget, seed)``, SPEC §6), so extra ``gym.make``
+    Agents train by env id (``train(env_id, budget, seed)``, docs/environment.md), so extra ``gym.make``
     arguments (``{"source": "mgshopdial"}``, ``{"params": "calibrated"}``) reach them, the
     evaluation runner and PPO's flat view only through the registry. The specs are restored on
     exit.
@@ -68,7 +69,8 @@ def env_overrides(env_kwargs: Mapping[str, Any] | None) -> Iterator[None]:
     if not env_kwargs:
         yield
         return
-    saved = {k: gym.registry[k] for k in gopo_env.env_specs() if k in gym.registry}
+    saved = {k: gym.registry[k] for k, spec in gopo_env.env_specs().items()
+             if k in gym.registry and (domain is None or spec.domain == domain)}
     try:
         for k, spec in saved.items():
             gym.registry[k] = dataclasses.replace(spec, kwargs={**spec.kwargs, **env_kwargs})
@@ -94,7 +96,7 @@ def parse_env_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
 def check_env(env_id: str, env_kwargs: Mapping[str, Any]) -> list[str]:
     """Make the env once with ``env_kwargs`` (a clear error now, not after an hour); strategy names."""
     try:
-        with env_overrides(env_kwargs):
+        with env_overrides(env_kwargs, spec_of(env_id).domain):
             env = gym.make(env_id, split="test")
     except Exception as e:
         raise BenchmarkError(f"cannot make {env_id} with --env-kwargs {dict(env_kwargs)}: "
@@ -122,7 +124,7 @@ def run_one(entrant: Entrant, budget: Budget, seed: int, env_id: str,
     kwargs = entrant.build_kwargs(budget, seed)
     agent = load_agent(entrant.agent, kwargs)
     train: dict[str, Any] | None = None
-    with env_overrides(env_kwargs):
+    with env_overrides(env_kwargs, spec_of(env_id).domain):
         if entrant.trainable:
             started = time.perf_counter()
             stats = agent.train(env_id, budget.train_steps, seed)

@@ -1,4 +1,4 @@
-"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (SPEC §3)."""
+"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (docs/environment.md)."""
 
 from __future__ import annotations
 
@@ -87,6 +87,11 @@ class MgshopDomain(Domain):
             self._scenarios = embedded_scenarios(self.params)
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
+        every = [sc for split in SPLITS for sc in self._scenarios[split]]
+        # feature scale: counts of items / disclosed attributes over the largest a scenario has
+        # (at least 2, the embedded scale; MG-ShopDial has scenarios with 3-4 items)
+        self.feature_scale = (max(2, max(len(sc.items) for sc in every)),
+                              max(2, max(len(it.attributes) for sc in every for it in sc.items)))
 
     @property
     def catalogues(self) -> dict[str, tuple[Product, ...]]:
@@ -126,4 +131,4 @@ class MgshopDomain(Domain):
             return MgshopEpisodeV1(scenario, self._catalogue[scenario.category], self.params, seed,
                                    self.max_turns, self.v1_params, self.surface)
         return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
-                             self.max_turns, self.surface)
+                             self.max_turns, self.surface, self.feature_scale)

@@ -1,4 +1,4 @@
-"""The persona-driven Mgshop customer (SPEC §3).
+"""The persona-driven Mgshop customer (docs/environment.md).
 
 The customer holds the scenario's hidden constraints and questions, a persona drawn from
 :class:`MgshopParams`, and patience. It reads each response only through the parser, so what
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gopo_env.core.domain import CustomerAct, ParsedResponse
+from gopo_env.core.frozen import FrozenMap
 from gopo_env.domains.mgshop.catalogue import Product, schema_of, stars
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.parser import CategoryParser
@@ -79,7 +80,7 @@ class Customer:
     def __init__(self, scenario: MgshopScenario, products: tuple[Product, ...],
                  parser: CategoryParser, params: MgshopParams, rng: random.Random) -> None:
         self.scenario = scenario
-        self.products = {p.id: p for p in products}
+        self.products = FrozenMap({p.id: p for p in products})  # shared by env deep copies
         self.schema = schema_of(products, scenario.category)
         self.parser = parser
         self.params = params
