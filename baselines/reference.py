@@ -25,18 +25,23 @@ import random
 from collections.abc import Callable
 
 from gopo_env.core.dialogue import Dialogue
-from gopo_env.domains.mgshop.catalogue import stars
-from gopo_env.domains.mgshop.strategies import (
-    ANSWER,
-    CLOSE,
-    ELICIT_NEED,
-    ELICIT_PREFERENCES,
-    END,
-    GREET,
-    OPEN_QUESTION,
-    RECOMMEND,
-    SEARCH,
-)
+
+# Mgshop's strategy ids, by name (baselines reach the domain only through its public attributes)
+(GREET, ELICIT_NEED, ELICIT_PREFERENCES, _CLARIFY, SEARCH, RECOMMEND, _EXPLAIN, ANSWER,
+ OPEN_QUESTION, CLOSE, END) = range(11)
+_NAMES = ("greet", "elicit_need", "elicit_preferences", "clarify", "search", "recommend", "explain",
+          "answer", "open_question", "close", "end")
+
+
+def _check(d: Dialogue) -> None:
+    if tuple(d.domain.strategies) != _NAMES:
+        raise ValueError(f"baselines.reference plays the Mgshop strategy set {_NAMES}; "
+                         f"this domain has {tuple(d.domain.strategies)}")
+
+
+def _stars(p) -> float:
+    return p.rating if p.rating is not None else 0.0
+
 
 Move = tuple[int, str | None]
 Policy = Callable[[Dialogue, random.Random], Move]
@@ -101,7 +106,7 @@ def _oracle_pick(d: Dialogue) -> str | None:
     fits = [p for p in c.products.values() if p.id not in c.rejected and need.violation(p) is None]
     if not fits:
         return None
-    fits.sort(key=lambda p: (stars(p) < floor, p.price > 0.8 * (need.max_price or 1e9), -stars(p), p.id))
+    fits.sort(key=lambda p: (_stars(p) < floor, p.price > 0.8 * (need.max_price or 1e9), -_stars(p), p.id))
     return fits[0].id
 
 
@@ -181,6 +186,7 @@ REFERENCES: dict[str, tuple[str, Policy]] = {
 def play(d: Dialogue, policy: Policy, seed: int, scenario_id: str) -> dict:
     """One episode of ``policy``; returns ``d.summary()``. The policy's own randomness is
     seeded apart from the customer's (``seed`` + a fixed offset)."""
+    _check(d)
     d.reset(seed=seed, scenario_id=scenario_id)
     rng = random.Random(seed + 7_000_003)
     while not d.done:

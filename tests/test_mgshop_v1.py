@@ -39,11 +39,19 @@ def test_v1_ids_make_every_view():
     assert aec.agent_selection == "expert"
 
 
-def test_unknown_version_and_real_source_are_refused():
+def test_unknown_version_is_refused():
     with pytest.raises(DomainError, match="unknown version 2"):
         make_domain("mgshop", version=2)
-    with pytest.raises(DomainError, match="embedded"):
-        make_domain("mgshop", version=1, source="mgshopdial")
+
+
+def test_v1_dynamics_run_on_the_real_scenarios(mgshopdial_dir):
+    """source="mgshopdial": the real scenarios and catalogues, v1's customer (no latent slots)."""
+    d = Dialogue(make_domain("mgshop", version=1, source="mgshopdial", data_dir=mgshopdial_dir),
+                 split="test")
+    for i, sid in enumerate(d.scenario_ids("test")):
+        summary = play(d, REFERENCES["sop"][1], i, sid)
+        assert summary["agenda"]["tse_version"] == 1
+        assert 0.0 <= summary["tse"] <= 1.0
 
 
 def test_catalogue_is_at_scale_with_unique_names():

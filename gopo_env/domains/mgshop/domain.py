@@ -49,9 +49,6 @@ class MgshopDomain(Domain):
                  version: int = 0) -> None:
         if version not in self.versions:
             raise DomainError(f"mgshop: unknown version {version!r}; choose one of {self.versions}")
-        if version == 1 and source != "embedded":
-            raise DomainError("mgshop: version 1 runs on the embedded v1 scenarios only; "
-                              "use source='embedded' (the real MG-ShopDial source is v0)")
         self.version = version
         if source not in SOURCES:
             raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
@@ -68,7 +65,7 @@ class MgshopDomain(Domain):
             self.data_dir = real.data.root
             self._scenarios: dict[str, tuple[MgshopScenario, ...]] = real.scenarios  # type: ignore[assignment]
             self._catalogue: dict[str, tuple[Product, ...]] = real.catalogues  # type: ignore[assignment]
-        elif version == 1:
+        if version == 1:
             from gopo_env.domains.mgshop.v1 import (
                 FEATURE_NAMES_V1_EXTRA,
                 N_FEATURES_V1,
@@ -78,12 +75,13 @@ class MgshopDomain(Domain):
             )
 
             self.v1_params = v1_params()
-            self._scenarios = v1_scenarios(self.params, self.v1_params)  # type: ignore[assignment]
-            self._catalogue = v1_catalogue()
+            if source == "embedded":
+                self._scenarios = v1_scenarios(self.params, self.v1_params)  # type: ignore[assignment]
+                self._catalogue = v1_catalogue()
             self.n_features = N_FEATURES_V1
             self.feature_names = FEATURE_NAMES + FEATURE_NAMES_V1_EXTRA
             self.tse_version = 1
-        else:
+        elif source == "embedded":
             self._scenarios = embedded_scenarios(self.params)
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
@@ -129,6 +127,6 @@ class MgshopDomain(Domain):
             from gopo_env.domains.mgshop.v1 import MgshopEpisodeV1
 
             return MgshopEpisodeV1(scenario, self._catalogue[scenario.category], self.params, seed,
-                                   self.max_turns, self.v1_params, self.surface)
+                                   self.max_turns, self.v1_params, self.surface, self.feature_scale)
         return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
                              self.max_turns, self.surface, self.feature_scale)

@@ -263,7 +263,8 @@ class CustomerV1(Customer):
         self._draw = KeyedDraws("customer", seed)
         self.v1 = v1
         super().__init__(scenario, products, parser, params, self._draw)  # type: ignore[arg-type]
-        self.latent = set(scenario.latent)
+        # the real MG-ShopDial scenarios (source="mgshopdial") carry no profile or latent slots
+        self.latent = set(getattr(scenario, "latent", ()))
         # latent preferences are not "untold" requirements the customer can state when asked
         self.untold = [key for key in self.untold if key not in self.latent]
         self.critiques = 0
@@ -282,7 +283,7 @@ class CustomerV1(Customer):
 
     def opening(self) -> CustomerAct:
         label = self.schema.label
-        if self.scenario.profile == "explorer":
+        if getattr(self.scenario, "profile", "stater") == "explorer":
             text = self._pick((f"Hi! I'm looking for {label}, but I'm not sure yet what exactly.",
                                f"Hello, I need {label}. I don't really know what I want, though."),
                               "opening")
@@ -336,11 +337,11 @@ class MgshopEpisodeV1(MgshopEpisode):
 
     def __init__(self, scenario: MgshopScenarioV1, products: tuple[Product, ...],
                  params: MgshopParams, seed: int, max_turns: int, v1: MgshopV1Params,
-                 surface=None) -> None:
-        super().__init__(scenario, products, params, seed, max_turns, surface)
+                 surface=None, scale: tuple[int, int] = (2, 2)) -> None:
+        super().__init__(scenario, products, params, seed, max_turns, surface, scale)
         self.customer = CustomerV1(scenario, products, self.parser, params, seed, v1)
         self.state = PublicStateV1()
-        self.realizer = Realizer(self.state, products, random.Random(f"realizer:{seed}"))
+        self.realizer = Realizer(self.state, products, type(self.realizer.rng)(f"realizer:{seed}"))
 
     def write_features(self, out: np.ndarray, turn: int) -> None:
         super().write_features(out[:N_FEATURES], turn)
