@@ -28,7 +28,7 @@ HIDDEN_TYPES = frozenset({
     "MgshopScenario", "ToyScenario", "ItemNeed", "Question", "DialogueAECEnv", "ExpertEnv", "TextEnv",
     "FlatEnv", "MgshopDomain", "ToyDomain",
 })
-SCENARIO_ID = re.compile(r"^[a-z]+-(?:train|dev|test)-\d+$")
+SCENARIO_ID = re.compile(r"^[a-z]+(?:-v\d+)?-(?:train|dev|test)-\d+$")  # v1 ids: mgshop-v1-test-0000
 
 
 def _hidden(obj: Any) -> str | None:
