@@ -161,3 +161,15 @@ def test_v1_records_carry_the_sound_tse(domain):
     assert s["agenda"]["tse_version"] == 1
     v0 = Dialogue(make_domain("mgshop"), split="test")
     assert "tse_version" not in play(v0, REFERENCES["sop"][1], 0, v0.scenario_ids("test")[0])["agenda"]
+
+
+def test_v0_keeps_its_documented_split_overlap():
+    """v0 stays byte-identical, so its splits keep the overlap CHANGELOG.md states (v1 fixes it)."""
+    d = make_domain("mgshop")
+
+    def key(s):
+        return (s.category, s.goal, s.items, s.questions, s.min_rating)
+
+    train = {key(s) for s in d.scenarios("train")}
+    assert sum(key(s) in train for s in d.scenarios("test")) == 3
+    assert sum(key(s) in train for s in d.scenarios("dev")) == 3
