@@ -20,6 +20,7 @@ from leaderboard import metrics as M
 from leaderboard.loading import AgentLoadError, check_agent, load_agent
 from leaderboard.submission import (
     FORMAT_VERSION,
+    STANDARD_TRIALS,
     SUBMISSION_FILE,
     TRAJECTORIES_FILE,
     EnvInfo,
@@ -105,16 +106,22 @@ def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict:
     return env, seeds, records
 
 
-def score(env_id: str, records: list[dict[str, Any]], trials: int) -> tuple[list[dict[str, float]],
-                                                                             dict[str, Any]]:
-    """Per-episode metrics and the aggregate claims of a list of episode records."""
-    scorer = M.GenerationScorer(M.realizer_references(env_id))
+def score(env_id: str, records: list[dict[str, Any]], trials: int,
+          generation: bool = False) -> tuple[list[dict[str, float]], dict[str, Any]]:
+    """Per-episode metrics and the aggregate claims of a list of episode records.
+
+    ``generation=True`` adds BLEU/ROUGE-L against real references when the data is available
+    (:func:`leaderboard.metrics.generation_references`); they are never part of the claims.
+    """
+    refs = M.generation_references(env_id) if generation else None
+    scorer = M.GenerationScorer(refs) if refs else None
     per_episode = [M.episode_metrics(ep, scorer) for ep in records]
     return per_episode, M.aggregate(records, per_episode, trials)
 
 
 def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] | str | None = None,
-             env_id: str = "GOPO-Mgshop-v0", split: str = "test", trials: int = 1, seed: int = 0,
+             env_id: str = "GOPO-Mgshop-v0", split: str = "test", trials: int = STANDARD_TRIALS,
+             seed: int = 0,
              strict: bool = True, name: str | None = None, organisation: str = "", contact: str = "",
              description: str = "", progress: bool = False, agent: Any = None) -> dict[str, Any]:
     """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
@@ -138,7 +145,7 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
             "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
             "contact": contact, "description": description,
         },
-        "track": track(seeds, strict),
+        "track": track(seeds, strict, split),
         "env": {"id": env.env_id, "version": env.env_version, "package_version": env.package_version,
                 "mode": env.mode},
         "package_version": package_version(),
