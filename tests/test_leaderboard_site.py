@@ -119,7 +119,7 @@ def test_server_binds_localhost_and_serves_only_its_site(server, site, tmp_path)
         for path in ("/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/link.txt", f"/{secret}",
                      "/.not-found/"):
             status, body = _get(server, path)
-            assert status == 404 and b"do not serve" not in body, path
+            assert status in (400, 404) and b"do not serve" not in body, path
     finally:
         (site / "link.txt").unlink()
 
