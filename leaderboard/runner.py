@@ -123,28 +123,44 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
              env_id: str = "GOPO-Mgshop-v0", split: str = "test", trials: int = STANDARD_TRIALS,
              seed: int = 0,
              strict: bool = True, name: str | None = None, organisation: str = "", contact: str = "",
-             description: str = "", progress: bool = False, agent: Any = None) -> dict[str, Any]:
+             description: str = "", progress: bool = False, agent: Any = None,
+             checkpoint: str | Path | None = None,
+             requirements: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
 
     ``agent`` may pass an already built instance (its class must still be importable as
-    ``agent_spec`` for the record). Returns the ``submission.json`` content.
+    ``agent_spec`` for the record; it is used as it is). ``checkpoint`` (a file or folder the agent was loaded from
+    with ``agent.load``; loaded here unless ``agent`` is given) is copied into ``out/checkpoint/`` and ``requirements`` (PEP 508
+    strings, e.g. ``"torch>=2.3"``) are recorded, so that ``gopo-bench verify`` can rebuild
+    the agent (the verified track, ``docs/leaderboard.md``). Returns the ``submission.json``
+    content.
     """
     from leaderboard.loading import parse_kwargs
 
     kwargs = agent_kwargs if isinstance(agent_kwargs, dict) else parse_kwargs(agent_kwargs)
     if agent is None:
         agent = load_agent(agent_spec, kwargs)
+        if checkpoint is not None:
+            if not callable(getattr(agent, "load", None)):
+                raise AgentLoadError(f"checkpoint given but {agent_spec} has no load(path) method")
+            agent.load(str(checkpoint))
     env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress)
     per_episode, claims = score(env_id, records, trials)
     for ep, m in zip(records, per_episode):
         ep["metrics"] = m
+    out = Path(out)
+    agent_info: dict[str, Any] = {
+        "name": name or agent_spec.rpartition(":")[2], "class": agent_spec, "kwargs": kwargs,
+        "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
+        "contact": contact, "description": description,
+    }
+    if checkpoint is not None:
+        agent_info["checkpoint"] = _copy_checkpoint(Path(checkpoint), out)
+    if requirements:
+        agent_info["requirements"] = list(requirements)
     submission = {
         "format_version": FORMAT_VERSION,
-        "agent": {
-            "name": name or agent_spec.rpartition(":")[2], "class": agent_spec, "kwargs": kwargs,
-            "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
-            "contact": contact, "description": description,
-        },
+        "agent": agent_info,
         "track": track(seeds, strict, split),
         "env": {"id": env.env_id, "version": env.env_version, "package_version": env.package_version,
                 "mode": env.mode},
@@ -153,8 +169,30 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
                      "episodes": len(records)},
         "metrics": claims,
     }
-    out = Path(out)
     write_lines_atomic(out / TRAJECTORIES_FILE, (dumps(ep) + "\n" for ep in records))
     pretty = json.dumps(submission, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
     atomic_write_text(out / SUBMISSION_FILE, pretty + "\n")
     return submission
+
+
+def _copy_checkpoint(src: Path, out: Path) -> str:
+    """Copy a checkpoint file/folder into ``out/checkpoint/``; its path relative to ``out``."""
+    import shutil
+
+    # ``agent.load(PATH)`` may read PATH itself or files named PATH.<suffix> (SB3: PATH.zip)
+    parts = [src] if src.exists() else sorted(src.parent.glob(src.name + ".*"))
+    if not parts:
+        raise ValueError(f"checkpoint {src} does not exist (nor {src}.*)")
+    rel = Path("checkpoint") / src.name
+    for part in parts:
+        dest = out / "checkpoint" / part.name
+        if dest.resolve() == part.resolve():
+            continue
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if part.is_dir():
+            shutil.copytree(part, dest, symlinks=False)
+        else:
+            shutil.copy2(part, dest)
+    return rel.as_posix()

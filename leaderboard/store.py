@@ -5,7 +5,7 @@ Location: ``--db PATH``, else ``$GOPO_LEADERBOARD_DB``, else
 works (``#``, ``?``, ``%`` included): paths are passed to SQLite as plain file names, never as
 URIs. Concurrent ``submit`` runs serialise on SQLite's write lock (``BEGIN IMMEDIATE``); the
 same run is stored once, however its files are formatted or its agent renamed (the content
-digest of :func:`leaderboard.validate.content_digest` is unique), and a name that only looks
+digest of :class:`leaderboard.validate.ContentDigest` is unique), and a name that only looks
 like another submitter's entry name (:func:`leaderboard.names.skeleton`) is refused.
 
 Journal: **WAL** (write-ahead log). Readers never block the writer nor each other (``serve``

@@ -334,19 +334,32 @@ def check_aggregate(submission: dict[str, Any], aggregate: dict[str, Any]) -> No
                                f"{claims[name][part]!r} but recomputation gives {aggregate[name][part]!r}")
 
 
-def content_digest(submission: dict[str, Any]) -> Any:
-    """A running SHA-256 of a submission's *content*, started with what identifies the run.
+class ContentDigest:
+    """SHA-256 of a submission's *content*: what identifies the run plus its canonical episodes.
 
-    The canonical episodes (:func:`replay_episode`'s records, canonical JSON) are added to it
-    one by one. Agent name, organisation, file formatting, blank lines, key order, ``0.0`` for
-    ``0``: none of them changes the digest, so one run is stored once.
+    Each canonical episode (:func:`replay_episode`'s record, canonical JSON) is hashed on its
+    own and the digests are combined in episode order, so line order, blank lines, key order,
+    formatting and the agent's name, organisation or description change nothing: one run is
+    stored once. :mod:`leaderboard.verify` computes it over a re-run to check reproduction.
     """
-    env, protocol = submission["env"], submission["protocol"]
-    h = hashlib.sha256(b"gopo-bench content 1\n")
-    h.update(dumps({"env": [env["id"], env["version"], env["package_version"]],
-                    "protocol": [protocol["split"], list(protocol["seeds"]), protocol["strict"]],
-                    "roles": sorted(submission["agent"]["roles"])}).encode() + b"\n")
-    return h
+
+    def __init__(self, submission: dict[str, Any]) -> None:
+        env, protocol = submission["env"], submission["protocol"]
+        self._head = dumps({"env": [env["id"], env["version"], env["package_version"]],
+                            "protocol": [protocol["split"], list(protocol["seeds"]), protocol["strict"]],
+                            "roles": sorted(submission["agent"]["roles"])}).encode()
+        self._episodes: dict[int, bytes] = {}
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Add one canonical episode record (``metrics`` are ignored: they follow from it)."""
+        body = {k: v for k, v in record.items() if k != "metrics"}
+        self._episodes[int(record["episode"])] = hashlib.sha256(dumps(body).encode()).digest()
+
+    def hexdigest(self) -> str:
+        h = hashlib.sha256(b"gopo-bench content 1\n" + self._head + b"\n")
+        for index in sorted(self._episodes):
+            h.update(index.to_bytes(8, "big") + self._episodes[index])
+        return h.hexdigest()
 
 
 def validate(directory: str | Path, progress: bool = False) -> Verified:
@@ -366,7 +379,7 @@ def validate(directory: str | Path, progress: bool = False) -> Verified:
     refs = M.generation_references(submission["env"]["id"]) if writes_text else None
     generation = M.GenerationScorer(refs) if refs else None
     gen_scores: dict[tuple[str, int], dict[str, float]] = {}
-    digest = content_digest(submission)
+    digest = ContentDigest(submission)
     spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - handed to Verified
     per_episode: list[tuple[str, int, bool, dict[str, float]]] = []
     distinct = M.DistinctCounter()
@@ -391,8 +404,7 @@ def validate(directory: str | Path, progress: bool = False) -> Verified:
                                    f"{MAX_TEXT_CHARS} characters")
                 per_episode.append((canonical["scenario_id"], canonical["trial"],
                                     bool(canonical["outcome"]["success"]), m))
-                row = dumps(canonical)
-                digest.update(row.encode() + b"\n")
+                digest.add(canonical)
                 canonical["metrics"] = m
                 spool.write(dumps(canonical) + "\n")
                 advance()

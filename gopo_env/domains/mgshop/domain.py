@@ -28,6 +28,9 @@ class MgshopDomain(Domain):
     file, ``"calibrated"`` — the default: fitted to MG-ShopDial, docs/calibration.md — or
     ``"handset"``, the pre-calibration values) sets the simulator's parameters. ``surface``
     rewrites the customer's words without changing what the customer does (see :mod:`.surface`).
+    ``scenario_seed`` (embedded source only) replaces the public scenario set by a fresh one
+    drawn from the same generator with that seed (:func:`.scenarios.generate`); ``None``, the
+    default, is the public set.
     """
 
     name = "mgshop"
@@ -35,7 +38,8 @@ class MgshopDomain(Domain):
     n_features = N_FEATURES
 
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
-                 data_dir: str | Path | None = None, surface: SurfaceSpec = None) -> None:
+                 data_dir: str | Path | None = None, surface: SurfaceSpec = None,
+                 scenario_seed: int | None = None) -> None:
         if source not in SOURCES:
             raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
         if isinstance(params, (str, Path)) or params is None:
@@ -44,6 +48,9 @@ class MgshopDomain(Domain):
         self.max_turns = self.params.max_turns
         self.source = source
         self.data_dir = data_dir
+        if scenario_seed is not None and source != "embedded":
+            raise DomainError("mgshop: scenario_seed draws fresh scenarios from the embedded generator; "
+                              f"the {source!r} source has a fixed scenario set")
         if source == "mgshopdial":
             from gopo_env.domains.mgshop.mgshopdial.real import real_source
 
@@ -52,7 +59,7 @@ class MgshopDomain(Domain):
             self._scenarios: dict[str, tuple[MgshopScenario, ...]] = real.scenarios  # type: ignore[assignment]
             self._catalogue: dict[str, tuple[Product, ...]] = real.catalogues  # type: ignore[assignment]
         else:
-            self._scenarios = embedded_scenarios(self.params)
+            self._scenarios = embedded_scenarios(self.params, scenario_seed)
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
 
