@@ -129,11 +129,11 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
 
     ``agent`` may pass an already built instance (its class must still be importable as
-    ``agent_spec`` for the record; it is used as it is). ``checkpoint`` (a file or folder the agent was loaded from
-    with ``agent.load``; loaded here unless ``agent`` is given) is copied into ``out/checkpoint/`` and ``requirements`` (PEP 508
-    strings, e.g. ``"torch>=2.3"``) are recorded, so that ``gopo-bench verify`` can rebuild
-    the agent (the verified track, ``docs/leaderboard.md``). Returns the ``submission.json``
-    content.
+    ``agent_spec`` for the record; it is used as it is). ``checkpoint`` (a file or folder the
+    agent loads with ``agent.load``; loaded here unless ``agent`` is given) is copied into
+    ``out/checkpoint/`` and ``requirements`` (PEP 508 strings, e.g. ``"torch>=2.3"``) are
+    recorded, so that ``gopo-bench verify`` can rebuild the agent (the verified track,
+    ``docs/leaderboard.md``). Returns the ``submission.json`` content.
     """
     from leaderboard.loading import parse_kwargs
 
