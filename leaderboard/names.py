@@ -129,11 +129,24 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:&=\"'])")
 def markdown(text: str) -> str:
     """For a Markdown table cell: every Markdown/HTML metacharacter backslash-escaped.
 
-    No link, image, autolink (``<http://…>``), HTML tag or entity survives; newlines become
-    spaces and control characters are shown escaped.
+    For texts of our own (numbers, statuses); names go through :func:`markdown_literal`.
     """
     text = terminal(" ".join(str(text).splitlines()))
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_literal(text: str) -> str:
+    """A user string as a Markdown code span: shown literally, never a link, image or HTML.
+
+    Inside a code span nothing is parsed — no emphasis, link, image, autolink, HTML tag or
+    entity, and GFM's bare-URL autolinker skips code — so the name renders exactly as it was
+    written. The fence is longer than any backtick run in the text; ``|`` is escaped (GFM
+    tables split on it even in code); newlines become spaces; controls are shown escaped.
+    """
+    text = terminal(" ".join(str(text).splitlines())).replace("|", "\\|")
+    longest = max((len(m) for m in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
 
 
 _AFTER_DELIMITER = re.compile("(^|[,;\t|\r\n])(?=[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20])")

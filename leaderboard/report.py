@@ -128,7 +128,7 @@ def text_table(db: str | Path) -> str:
 def markdown(db: str | Path) -> str:
     """The ranked table in GitHub Markdown (user strings escaped for tables)."""
     rows = ranked(db)
-    header, body = _table(rows, names.markdown)
+    header, body = _table(rows, names.markdown_literal)
     out = ["# gopo-bench leaderboard", "",
            "Mean ± half-width of the 95% bootstrap CI; *vs above*: paired bootstrap test of TSE "
            "against the entry ranked above (* p < 0.05).", "",

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from leaderboard import report, store
+from leaderboard import names, report, store
 from leaderboard.submission import atomic_write_text
 
 MAX_TRANSCRIPTS = 300
@@ -34,7 +34,8 @@ img { max-width: 48%; margin-right: 1%; border: 1px solid #ddd; }
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML-escaped, with control and bidi characters shown as ``\\xNN`` (never raw)."""
+    return html.escape(names.terminal(str(value)), quote=True)
 
 
 def _page(title: str, body: str) -> str:

@@ -315,10 +315,11 @@ def iter_lines(f: BinaryIO, max_lines: int) -> Iterator[tuple[int, dict[str, Any
     """(line number, parsed episode) of each non-blank line, reading at most one line at a time.
 
     A line is read with a bound (:data:`MAX_LINE_BYTES`), so a file without newlines costs one
-    line's worth of memory; more than ``max_lines`` non-blank lines, or as many blank ones,
-    are rejected as soon as they are seen.
+    line's worth of memory; more than ``max_lines`` non-blank lines, or more than
+    ``2 * max_lines + 16`` blank ones, are rejected as soon as they are seen.
     """
     lineno = blanks = count = 0
+    max_blanks = 2 * max_lines + 16
     while True:
         line = f.readline(MAX_LINE_BYTES + 1)
         if not line:
@@ -329,8 +330,9 @@ def iter_lines(f: BinaryIO, max_lines: int) -> Iterator[tuple[int, dict[str, Any
                                   f"{MAX_LINE_BYTES} bytes")
         if not line.strip():
             blanks += 1
-            if blanks > max_lines:
-                raise SubmissionError(f"{TRAJECTORIES_FILE}: more than {max_lines} blank lines")
+            if blanks > max_blanks:
+                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: more than {max_blanks} blank "
+                                      "lines")
             continue
         count += 1
         if count > max_lines:
