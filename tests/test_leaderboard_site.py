@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import http.client
 import io
-import re
 import os
+import re
 import shutil
 import threading
 from html.parser import HTMLParser
