@@ -1,6 +1,8 @@
 # Two commands set everything up on a fresh clone: `make demo` and `make test`.
-# Both create .venv, install the package (not an editable copy: tests run what users install)
-# with torch pinned to the CPU wheel by constraints.txt.
+# Both create .venv and install the package in editable mode (`pip install -e`), so that the
+# gopo-bench command, `python -c "import baselines"` and the tests all run the code you edit;
+# torch is pinned to the CPU wheel by constraints.txt. tests/test_installed.py checks the
+# installed distribution's metadata (entry point, core dependencies).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -14,16 +16,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 install-test: $(PY)
-	$(PIP) install -q -c constraints.txt ".[$(TEST_EXTRAS)]"
+	$(PIP) install -q -c constraints.txt -e ".[$(TEST_EXTRAS)]"
 
 install-demo: $(PY)
-	$(PIP) install -q -c constraints.txt ".[$(DEMO_EXTRAS)]"
+	$(PIP) install -q -c constraints.txt -e ".[$(DEMO_EXTRAS)]"
 
 demo: install-demo
 	$(VENV)/bin/gopo-bench demo
 
-# `pytest` (not `python -m pytest`) keeps the source tree off sys.path: the installed package is tested.
+# The layering contracts (import-linter, [tool.importlinter] in pyproject.toml), then the suite.
 test: install-test
+	$(VENV)/bin/lint-imports
 	GOPO_TEST_INSTALLED=1 HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
 
 lint: install-test

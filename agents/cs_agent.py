@@ -10,11 +10,12 @@ the domain's template realizer writes the response instead.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gopo_env.core.domain import DomainEpisode
+from gopo_env.core.domain import DomainEpisode, Writer
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class GenerationRequest:
 
 
 Generator = Callable[[GenerationRequest], str]
+
+
+def hash_seed(episode_seed: int, turn: int) -> int:
+    """The template writer's seed for one turn: a stream per (episode seed, turn)."""
+    return zlib.crc32(f"cs-writer:{episode_seed}:{turn}".encode())
 """A response writer: any callable from a :class:`GenerationRequest` to text."""
 
 
@@ -52,9 +58,11 @@ class WriteReport:
 class CSAgent:
     """Strategy-bound response writer over a running domain episode.
 
-    ``write(episode, strategy)`` is the core; ``act("service", ...)`` serves the agent protocol
-    once :meth:`attach` has been given the environment's dialogue (the service observation has
-    the chosen strategy but not the catalogue, which the realizer and the parser need).
+    ``write(writer, strategy)`` is the core: ``writer`` is any object with the domain's
+    ``parse``, ``is_faithful``, ``realize`` and ``context`` (a running ``DomainEpisode`` during
+    training, or the public toolkit bound to the public state). ``act("service", ...)`` serves
+    the agent protocol with ``info["toolkit"].writer(info["state"], seed)``: the service
+    observation has the chosen strategy, the toolkit the catalogue that parser and realizer need.
     """
 
     roles = ("service",)
@@ -67,11 +75,12 @@ class CSAgent:
         self.max_attempts = max_attempts
         self.strategies = strategies
         self.max_chars = max_chars
-        self.dialogue: Any = None
         self.last_report: WriteReport | None = None
+        self._writer_seed = 0
+        self._writer_turn = 0
 
     # ------------------------------------------------------------------ core
-    def check(self, episode: DomainEpisode, strategy: int, text: Any) -> str | None:
+    def check(self, episode: Writer | DomainEpisode, strategy: int, text: Any) -> str | None:
         """Why ``text`` may not be sent for ``strategy`` (``None``: it may)."""
         if not isinstance(text, str) or not text.strip():
             return f"the response must be a non-empty string, got {text!r:.60}"
@@ -85,7 +94,7 @@ class CSAgent:
             return f"a stated fact does not match the catalogue: {list(parsed.facts)}"
         return None
 
-    def write(self, episode: DomainEpisode, strategy: int) -> WriteReport:
+    def write(self, episode: Writer | DomainEpisode, strategy: int) -> WriteReport:
         """The response for ``strategy``: a checked generator candidate, else the realizer's."""
         rejections: list[str] = []
         attempts = 0
@@ -110,28 +119,28 @@ class CSAgent:
         return self.last_report
 
     # ------------------------------------------------------------------ agent protocol
-    def attach(self, dialogue: Any) -> CSAgent:
-        """Bind to an environment's :class:`~gopo_env.core.dialogue.Dialogue`
-        (``env.unwrapped.dialogue``), whose running episode supplies realizer and parser."""
-        self.dialogue = dialogue
-        if self.strategies is None:
-            self.strategies = tuple(dialogue.domain.strategies)
-        self.max_chars = dialogue.domain.max_response_chars
-        return self
-
     def reset(self, seed: int | None = None) -> None:
         self.last_report = None
+        self._writer_seed = 0 if seed is None else int(seed)
+        self._writer_turn = 0
+
+    def bind(self, info: dict[str, Any]) -> Any:
+        """The public toolkit bound to this turn's public state (what :meth:`write` needs)."""
+        toolkit = info.get("toolkit")
+        if toolkit is None:
+            raise RuntimeError("CSAgent.act: info has no 'toolkit'; play it with gopo_env.protocol.play "
+                               "(or pass info['toolkit'] = env.unwrapped.dialogue.domain.toolkit())")
+        if self.strategies is None:
+            self.strategies = tuple(toolkit.strategies)
+        self.max_chars = toolkit.max_response_chars
+        self._writer_turn += 1
+        return toolkit.writer(info["state"], seed=hash_seed(self._writer_seed, self._writer_turn))
 
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
         """The response for ``observation["strategy"]`` (the service observation of the AEC env)."""
         if role != "service":
             raise ValueError(f"CSAgent plays only the 'service' role, got {role!r}")
-        if self.dialogue is None or self.dialogue.episode is None:
-            raise RuntimeError(
-                "CSAgent.act: no running episode; call attach(env.unwrapped.dialogue) after "
-                "creating the environment"
-            )
-        return self.write(self.dialogue.episode, int(observation["strategy"])).text
+        return self.write(self.bind(info), int(observation["strategy"])).text
 
     def _name(self, strategy: int | None) -> str:
         if strategy is None:

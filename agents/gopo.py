@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 import gopo_env  # noqa: F401  (registers the environments)
 from agents.cs_agent import CSAgent, Generator
+from gopo_env.protocol import evaluate as evaluate_agent
 
 NEG = -1e9
 """Logit of a strategy the SOP masks (finite, so a masked target gives a large loss, not NaN)."""
@@ -111,7 +112,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no_preference": {"use_preference": False},
     "no_mask": {"use_mask": False},
 }
-"""Named ablations (SPEC §6) as overrides of :class:`GOPOConfig`."""
+"""Named ablations (docs/baselines.md) as overrides of :class:`GOPOConfig`."""
 
 
 # ---------------------------------------------------------------------- the policy
@@ -164,7 +165,7 @@ class Trajectory:
 Chooser = Callable[[np.ndarray, np.ndarray, np.ndarray], int]
 
 
-def play(dialogue: Any, scenario_id: str, seed: int, choose: Chooser, k: int, cs: CSAgent
+def rollout(dialogue: Any, scenario_id: str, seed: int, choose: Chooser, k: int, cs: CSAgent
          ) -> Trajectory:
     """One episode on the engine: ``choose(features, history, mask)`` picks, ``cs`` writes."""
     dialogue.reset(seed=seed, scenario_id=scenario_id)
@@ -289,7 +290,7 @@ class GOPOAgent:
 
     ``roles`` is ``("expert", "service")`` (default) or ``("expert",)``. ``ablation`` is one of
     :data:`ABLATIONS`; further keyword arguments override :class:`GOPOConfig` fields. The
-    service role needs :meth:`attach` (the CS Agent writes through the running episode).
+    service role writes through the public toolkit of ``info`` (``gopo_env.protocol.play``).
     ``cs="llm"`` makes a language model the CS Agent (:class:`agents.llm.cs_agent.LLMCSAgent`
     on the checkpoint ``llm_path``, further options in ``llm``; no path: the tiny model).
     """
@@ -362,13 +363,6 @@ class GOPOAgent:
         if self.cs is not None:
             self.cs.reset(seed)
 
-    def attach(self, dialogue: Any) -> GOPOAgent:
-        """Give the CS Agent the environment's dialogue (``env.unwrapped.dialogue``)."""
-        if self.cs is None:
-            raise ValueError("GOPOAgent: attach() is for the service role; this agent plays only 'expert'")
-        self.cs.attach(dialogue)
-        return self
-
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> Any:
         if role == "service" and self.cs is not None:
             return self.cs.act(role, observation, info)
@@ -391,14 +385,11 @@ class GOPOAgent:
         return dialogue
 
     def evaluate(self, env_id: str = "GOPO-Mgshop-v0", split: str = "dev", seed: int = 0,
-                 scenario_ids: Sequence[str] | None = None, dialogue: Any = None) -> dict[str, float]:
-        """Mean metrics of the greedy policy, scenario ``i`` played with seed ``seed + i``
-        (the seeding of ``leaderboard.demo.compare``)."""
-        dialogue = dialogue or self._engine(env_id, split)
-        ids = list(scenario_ids or dialogue.scenario_ids(split))
-        cs = CSAgent()
-        runs = [play(dialogue, sid, seed + i, self.greedy, self.config.history, cs).summary
-                for i, sid in enumerate(ids)]
+                 scenario_ids: Sequence[str] | None = None) -> dict[str, float]:
+        """Mean metrics of the greedy Expert Agent with the built-in CS Agent, through the one
+        episode driver (``gopo_env.protocol.evaluate``; episode seeds from trial seed ``seed``)."""
+        runs = evaluate_agent(_ExpertOnly(self), env_id, split, scenario_ids=scenario_ids,
+                              trial_seed=seed, strict=self.config.use_mask)
         out = {m: float(np.mean([float(r[m]) for r in runs])) for m in METRICS if m != "objective"}
         out["objective"] = float(np.mean([self.config.objective(r) for r in runs]))
         out["episodes"] = len(runs)
@@ -422,7 +413,6 @@ class GOPOAgent:
         gen = torch.Generator().manual_seed(seed)
         rng = np.random.default_rng(seed)
         dialogue = self._engine(env_id, "train")
-        dev = self._engine(env_id, c.eval_split)
         if budget < dialogue.max_turns:
             raise ValueError(f"GOPOAgent.train: budget {budget} is below one episode "
                              f"({dialogue.max_turns} steps); give at least that many env steps")
@@ -434,14 +424,14 @@ class GOPOAgent:
         stats: dict[str, Any] = {"env_id": env_id, "budget": budget, "seed": seed,
                                  "ablation": self.ablation, "config": asdict(c), "evals": []}
         best: dict[str, Any] = {"objective": -np.inf}
-        dev_ids = dev.scenario_ids(c.eval_split)[:c.eval_episodes or None]
+        dev_ids = dialogue.scenario_ids(c.eval_split)[:c.eval_episodes or None]
         self.curve = []
 
         def evaluate(stage: str) -> None:
             started = time.perf_counter()
             policy.eval()
             row = {"step": steps.used, "stage": stage,
-                   **self.evaluate(dialogue=dev, split=c.eval_split, scenario_ids=dev_ids)}
+                   **self.evaluate(env_id, split=c.eval_split, scenario_ids=dev_ids)}
             policy.train()
             stats["evals"].append(row)
             self.curve.append({"env_steps": steps.used, "dev_tse": row["tse"], "dev_success": row["success"],
@@ -457,7 +447,7 @@ class GOPOAgent:
         demos: list[Trajectory] = []
         while steps.fits(limit=bc_limit):
             sid = ids[order[len(demos) % len(ids)]]
-            demos.append(play(dialogue, sid, int(rng.integers(2**31)),
+            demos.append(rollout(dialogue, sid, int(rng.integers(2**31)),
                               lambda *_: dialogue.builtin_strategy(), c.history, cs))
             steps.spend(len(demos[-1]))
         stats["bc_steps"], stats["bc_episodes"] = steps.used, len(demos)
@@ -477,7 +467,7 @@ class GOPOAgent:
                 group = []
                 for j in range(c.group_size):
                     choose = self.greedy if j == 0 and c.include_greedy else explore
-                    t = play(dialogue, sid, ep_seed, choose, c.history, cs)
+                    t = rollout(dialogue, sid, ep_seed, choose, c.history, cs)
                     t.score = c.objective(t.summary)
                     steps.spend(len(t))
                     group.append(t)
@@ -537,3 +527,18 @@ class GOPOAgent:
         policy.load_state_dict(torch.load(src / "policy.pt", weights_only=True))
         self._past = []
 
+
+class _ExpertOnly:
+    """A GOPO agent seen as an Expert Agent only (the built-in CS Agent writes): what its dev
+    evaluation plays, so that model selection does not depend on the CS Agent."""
+
+    roles = ("expert",)
+
+    def __init__(self, agent: GOPOAgent) -> None:
+        self.agent = agent
+
+    def reset(self, seed: int | None = None) -> None:
+        self.agent._past = []
+
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> int:
+        return self.agent.act("expert", observation, info)

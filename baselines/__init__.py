@@ -1,1 +1,1 @@
-"""Reference agents to compare GOPO against, one readable file each (SPEC §6)."""
+"""Reference agents to compare GOPO against, one readable file each (docs/baselines.md)."""

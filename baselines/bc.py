@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from baselines.common import evaluate
+from gopo_env.protocol import evaluate, mean_metrics
 
 
 @dataclass
@@ -47,7 +47,10 @@ class BCConfig:
     """Demonstrations: ``"sop"`` (scripted expert), ``"real"`` (MG-ShopDial assistant moves,
     replayed once each) or ``"sop+real"`` (real moves first, the SOP fills the budget)."""
     real_data: str | None = None
-    """MG-ShopDial directory for the real moves (None: ``$GOPO_DATA_DIR/mgshopdial`` or the cache)."""
+    """Real-data directory for the real moves (None: the domain's default, e.g.
+    ``$GOPO_DATA_DIR/mgshopdial`` or the fetch cache)."""
+    real_env_kwargs: dict = dataclasses.field(default_factory=lambda: {"source": "mgshopdial"})
+    """``gym.make`` arguments selecting the domain's real-data source (the default: Mgshop's)."""
 
     def __post_init__(self) -> None:
         if self.sources not in ("sop", "real", "sop+real"):
@@ -78,23 +81,21 @@ class BCAgent:
 
     # ------------------------------------------------------------------ rollout: demonstrations
     def real_demonstrations(self, env_id: str, budget: int) -> tuple[list, list, list, dict[str, int]]:
-        """Replay MG-ShopDial's train dialogues' assistant moves (at most ``budget`` steps)."""
-        from gopo_env.domains.mgshop.mgshopdial.intents import assistant_strategy_sequence
-        from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
-
-        data = load_mgshopdial(self.config.real_data)
-        env = gym.make(env_id, split="train", source="mgshopdial", data_dir=str(data.root))
+        """Replay the domain's real train dialogues' assistant moves (``Domain.demonstrations``;
+        at most ``budget`` steps) on its real-data source (``real_env_kwargs``)."""
+        kwargs = dict(self.config.real_env_kwargs)
+        if self.config.real_data is not None:
+            kwargs["data_dir"] = str(self.config.real_data)
+        env = gym.make(env_id, split="train", **kwargs)
         dialogue = env.unwrapped.dialogue
-        train_ids = set(env.unwrapped.scenario_ids("train"))
         feats, masks, labels = [], [], []
         counts = {"real_dialogues": 0, "real_moves": 0, "real_skipped": 0}
-        for real in data.dialogues:
-            sid = f"mgshopdial-train-{real.id}"
-            if sid not in train_ids or len(labels) >= budget:
+        for sid, moves in dialogue.domain.demonstrations("train"):
+            if len(labels) >= budget:
                 continue
             counts["real_dialogues"] += 1
             obs, _ = env.reset(seed=0, options={"scenario_id": sid})
-            for move in assistant_strategy_sequence(real):
+            for move in moves:
                 if dialogue.done or len(labels) >= budget:
                     break
                 if not obs["action_mask"][move]:
@@ -163,7 +164,7 @@ class BCAgent:
         self.curve = []
         if c.eval_episodes:
             started = time.perf_counter()
-            stats["dev"] = evaluate(self, split="dev", episodes=c.eval_episodes)
+            stats["dev"] = mean_metrics(evaluate(self, env_id, "dev", episodes=c.eval_episodes))
             self.curve = [{"env_steps": stats["env_steps"], "dev_tse": stats["dev"]["tse"],
                            "dev_success": stats["dev"]["success"],
                            "eval_seconds": time.perf_counter() - started}]

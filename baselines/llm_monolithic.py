@@ -45,16 +45,9 @@ class LLMMonolithicAgent:
         self.history_lines = history_lines
         self.max_chars = max_chars
         self.seed = seed
-        self.dialogue: Any = None
         self._episode_seed = seed
         self._turn = 0
         self.counts: Counter[str] = Counter()
-
-    def attach(self, dialogue: Any) -> LLMMonolithicAgent:
-        """Optional: read the catalogue facts from the dialogue when ``info`` lacks ``context``."""
-        self.dialogue = dialogue
-        self.max_chars = dialogue.domain.max_response_chars
-        return self
 
     def reset(self, seed: int | None = None) -> None:
         self._episode_seed = self.seed if seed is None else int(seed)
@@ -63,11 +56,10 @@ class LLMMonolithicAgent:
     def _context(self, info: dict[str, Any]) -> dict[str, Any]:
         if "context" in info:
             return info["context"]
-        if self.dialogue is not None and self.dialogue.episode is not None:
-            return self.dialogue.episode.context()
-        raise RuntimeError("LLMMonolithicAgent: info has no 'context' (the catalogue facts); the "
-                           "Gymnasium view GOPO-Mgshop-Text-v0 puts it in info, other loops must call "
-                           "attach(dialogue) first (env.unwrapped.dialogue)")
+        if info.get("toolkit") is not None and "state" in info:
+            return info["toolkit"].writer(info["state"], seed=0).context()
+        raise RuntimeError("LLMMonolithicAgent: info has neither 'context' (the catalogue facts) nor "
+                           "'toolkit'; play it on a text view (GOPO-<Domain>-Text-v<n>), whose info has both")
 
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
         if role != "service":

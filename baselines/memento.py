@@ -43,7 +43,7 @@ import gymnasium as gym
 import numpy as np
 from tqdm.auto import tqdm
 
-from baselines.common import evaluate
+from gopo_env.protocol import evaluate, mean_metrics
 
 
 @dataclass
@@ -169,27 +169,31 @@ class MementoAgent:
         return float(a * (z.max() + np.log(np.exp(z - z.max()).sum())))
 
     # ------------------------------------------------------------------ acting
-    def _decide(self, x: np.ndarray, mask: np.ndarray, explore: float, greedy: bool) -> tuple[int, int]:
-        """``(strategy, reused case or -1)``."""
+    def _decide(self, x: np.ndarray, mask: np.ndarray, explore: float, greedy: bool,
+                rng: random.Random | None = None) -> tuple[int, int]:
+        """``(strategy, reused case or -1)``; ``rng``: the acting stream (default: training's)."""
+        rng = rng or self._rng
         cases = self.retrieve(x, mask)
-        if not len(cases) or self._rng.random() < explore:
+        if not len(cases) or rng.random() < explore:
             allowed = np.flatnonzero(mask)
-            return int(allowed[int(self._rng.random() * len(allowed))]), -1
+            return int(allowed[int(rng.random() * len(allowed))]), -1
         if greedy:
             i = int(cases[int(np.argmax(self.q[cases]))])
         else:
             z = self.q[cases] / self.config.alpha
             p = np.exp(z - z.max())
-            i = int(cases[np.searchsorted(np.cumsum(p / p.sum()), self._rng.random(), side="right")
+            i = int(cases[np.searchsorted(np.cumsum(p / p.sum()), rng.random(), side="right")
                           .clip(max=len(cases) - 1)])
         return int(self.strategies[i]), i
 
     def reset(self, seed: int | None = None) -> None:
-        self._rng = random.Random(f"memento:{seed}")
+        # its own stream: an evaluation between training episodes must not shift training's draws
+        self._act_rng = random.Random(f"memento:{seed}")
 
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> int:
         mask = np.asarray(observation["action_mask"])
-        return self._decide(self.encode(observation, info), mask, 0.0, greedy=True)[0]
+        rng = getattr(self, "_act_rng", None) or random.Random("memento:None")
+        return self._decide(self.encode(observation, info), mask, 0.0, greedy=True, rng=rng)[0]
 
     # ------------------------------------------------------------------ training: rollout + update
     def train(self, env_id: str, budget: int, seed: int) -> dict[str, Any]:
@@ -225,7 +229,7 @@ class MementoAgent:
             if c.eval_every and steps >= next_eval:
                 next_eval += c.eval_every
                 t = time.perf_counter()
-                dev = evaluate(self, split="dev", episodes=c.eval_episodes)
+                dev = mean_metrics(evaluate(self, env_id, "dev", episodes=c.eval_episodes))
                 seconds = time.perf_counter() - t
                 eval_wall += seconds
                 self.history.append({"env_steps": steps, "dev_tse": dev["tse"],

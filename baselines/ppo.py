@@ -1,4 +1,4 @@
-"""PPO baselines (sb3-contrib ``MaskablePPO``, ``MultiInputPolicy``), in the two forms of SPEC §6.
+"""PPO baselines (sb3-contrib ``MaskablePPO``, ``MultiInputPolicy``), in the two forms of docs/baselines.md.
 
 * ``form="expert"`` -- the Expert Agent alone: the policy picks a strategy on ``GOPO-Mgshop-v0``
   and the domain's built-in CS Agent fills the content (which product, which attribute).
@@ -27,16 +27,21 @@ import torch
 from sb3_contrib import MaskablePPO
 from stable_baselines3.common.callbacks import BaseCallback
 
-from baselines.common import evaluate
-from gopo_env import make_domain
-from gopo_env.domains.mgshop.realizer import public_realizer
-from gopo_env.envs.flat import FlatActs
+from gopo_env.protocol import evaluate, mean_metrics
+from gopo_env.registration import env_specs, spec_of
 
-FORMS = {"expert": "GOPO-Mgshop-v0", "monolithic": "GOPO-Mgshop-Flat-v0"}
-"""Form -> the Gymnasium view it trains on."""
-_FLAT_OF = {"GOPO-Mgshop-v0": "GOPO-Mgshop-Flat-v0"}
-"""The monolithic form given the expert view's id trains on its flat view of the same dialogue
-(so ``gopo-bench train --env GOPO-Mgshop-v0`` trains and then evaluates it on the standard env)."""
+FORMS = {"expert": "expert", "monolithic": "flat"}
+"""Form -> the view it trains on (the monolithic form trains on the flat view of the same dialogue,
+so ``gopo-bench train --env GOPO-Mgshop-v0`` trains it there and evaluates it on the standard env)."""
+
+
+def view_id(env_id: str, view: str) -> str:
+    """The id of ``view`` for the domain and version of ``env_id`` (e.g. its flat view)."""
+    spec = spec_of(env_id)
+    for other in env_specs().values():
+        if (other.domain, other.version, other.view) == (spec.domain, spec.version, view):
+            return other.env_id
+    raise ValueError(f"{env_id}: domain {spec.domain!r} has no {view} view")
 
 
 @dataclass
@@ -103,10 +108,10 @@ class PPOAgent:
             self.roles = ("expert", "service")
         self.model: MaskablePPO | None = None
         self.history: list[dict[str, float]] = []
-        self._acts = FlatActs()
-        self._domain = make_domain("mgshop")
+        self._toolkit: Any = None
+        self._eval_env: str | None = None
         self._rng = random.Random(0)
-        self._content: tuple[int, str | None, str | None] | None = None
+        self._content: tuple[int, dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ model
     def _build(self, env: gym.Env, seed: int) -> MaskablePPO:
@@ -121,20 +126,21 @@ class PPOAgent:
     # ------------------------------------------------------------------ training
     def train(self, env_id: str, budget: int, seed: int) -> dict[str, Any]:
         """Train for ``budget`` environment steps on the train split of ``env_id``."""
-        expected = FORMS[self.config.form]
+        view = FORMS[self.config.form]
         env_id = env_id.removeprefix("gopo_env:")
-        if self.config.form == "monolithic":
-            env_id = _FLAT_OF.get(env_id, env_id)
-        if env_id != expected:
+        if self.config.form == "monolithic" and spec_of(env_id).view == "expert":
+            env_id = view_id(env_id, "flat")
+        if spec_of(env_id).view != view:
             raise ValueError(
-                f"PPO form={self.config.form!r} trains on {expected}, not {env_id!r}; pass "
-                f"--env {expected} (or choose the form that matches the view)"
+                f"PPO form={self.config.form!r} trains on a {view} view, not {env_id!r}; pass "
+                f"--env {view_id(env_id, view)} (or choose the form that matches the view)"
             )
+        self._eval_env = view_id(env_id, "expert")
         if budget < 1:
             raise ValueError(f"budget (environment steps) must be >= 1, got {budget}")
         torch.set_num_threads(self.config.torch_threads)
         env = gym.make(env_id, split="train")
-        self._use_domain(env.unwrapped.dialogue.domain)
+        self._toolkit = env.unwrapped.dialogue.domain.toolkit()
         self.model = self._build(env, seed)
         self.history = []
         start = time.perf_counter()
@@ -157,22 +163,11 @@ class PPOAgent:
 
     def _dev_point(self, steps: int) -> dict[str, float]:
         start = time.perf_counter()
-        scores = evaluate(self, split="dev", episodes=self.config.eval_episodes)
+        scores = mean_metrics(evaluate(self, self._eval_env, "dev", episodes=self.config.eval_episodes))
         return {"env_steps": steps, "dev_tse": scores["tse"], "dev_success": scores["success"],
                 "eval_seconds": time.perf_counter() - start}
 
     # ------------------------------------------------------------------ acting
-    def _use_domain(self, domain: Any) -> None:
-        """Read scenarios and catalogues from ``domain`` (the embedded one, or a real-data source)."""
-        self._domain = domain
-        if domain.catalogues != self._acts.catalogues:
-            self._acts = FlatActs(catalogues=domain.catalogues)
-
-    def attach(self, dialogue: Any) -> PPOAgent:
-        """Called by the evaluation driver: act on the environment's own domain (its source)."""
-        self._use_domain(dialogue.domain)
-        return self
-
     def reset(self, seed: int | None = None) -> None:
         self._rng = random.Random(f"ppo:{seed}")
         self._content = None
@@ -189,25 +184,22 @@ class PPOAgent:
                 action_masks=mask, deterministic=True,
             )
             return int(action)
-        state, category = info["state"], self._category(info)
-        obs = {"features": self._acts.features(observation["features"], state, category),
-               "action_mask": self._acts.mask(observation["action_mask"], state, category)}
+        acts, state = info["toolkit"].flat_acts(), info["state"]
+        obs = {"features": acts.features(observation["features"], state),
+               "action_mask": acts.mask(observation["action_mask"], state)}
         action, _ = self.model.predict(obs, action_masks=obs["action_mask"].astype(bool),
                                        deterministic=True)
-        self._content = self._acts.content(int(action), state, category)
-        return self._content[0]
+        self._content = (int(action), state)
+        return acts.strategy_of(int(action))
 
     def _write(self, info: dict[str, Any]) -> str:
         """The monolithic form renders its own act (the realizer chooses nothing)."""
         if self._content is None:
             raise RuntimeError("PPOAgent: act('service', ...) before act('expert', ...) this turn")
-        strategy, item, attribute = self._content
+        act, state = self._content
         self._content = None
-        products = self._acts.catalogues[self._category(info)]
-        return public_realizer(info["state"], products, self._rng).render_act(strategy, item, attribute)
-
-    def _category(self, info: dict[str, Any]) -> str:
-        return self._domain.scenario(info["scenario_id"]).category
+        toolkit = info["toolkit"]
+        return toolkit.flat_acts().render(act, state, toolkit.writer(state, self._rng))
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> None:

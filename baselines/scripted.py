@@ -1,14 +1,14 @@
 """Scripted SOP expert: follows the domain's standard operating procedure step by step.
 
-Greet, elicit the need and the preferences, recommend the best match, invite and answer
-questions, close, say goodbye -- reading only the public dialogue state in ``info["state"]``.
+For Mgshop: greet, elicit the need and the preferences, recommend the best match, invite and
+answer questions, close, say goodbye. It reads only the public dialogue state ``info["state"]``
+through the domain's public toolkit (``info["toolkit"].sop_strategy``), so it works on every
+domain that has one.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from gopo_env.domains.mgshop import sop_next
 
 
 class ScriptedSOPAgent:
@@ -18,4 +18,8 @@ class ScriptedSOPAgent:
         pass
 
     def act(self, role: str, observation: Any, info: dict[str, Any]) -> int:
-        return sop_next(info["state"], info["turn"])
+        toolkit = info.get("toolkit")
+        if toolkit is None:
+            raise ValueError("ScriptedSOPAgent needs info['toolkit'] (given by gopo_env.protocol.play); "
+                             "in a hand-written loop pass env.unwrapped.dialogue.domain.toolkit()")
+        return toolkit.sop_strategy(info["state"], info["turn"])

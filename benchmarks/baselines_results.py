@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from baselines.bc import BCAgent
-from baselines.common import METRICS, rollouts
 from baselines.memento import MementoAgent
 from baselines.ppo import PPOAgent
 from baselines.random_agent import RandomAgent
 from baselines.scripted import ScriptedSOPAgent
+from gopo_env.protocol import evaluate
+
+METRICS = ("success", "tse", "esndcg", "gre", "turns")
 
 
 def bootstrap_ci(per_seed: list[np.ndarray], n: int = 2000, rng_seed: int = 0) -> tuple[float, float, float]:
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace) -> str:
                 walls.append(time.perf_counter() - start)
                 if "steps_per_second" in stats:
                     rates.append(stats["steps_per_second"])
-            episodes = rollouts(agent, split="test", episodes=args.episodes)
+            episodes = evaluate(agent, "GOPO-Mgshop-v0", "test", episodes=args.episodes)
             for m in METRICS:
                 per_seed[m].append(np.array([float(e[m]) for e in episodes]))
             print(f"{name} seed {seed}: tse {per_seed['tse'][-1].mean():.3f}", flush=True)

@@ -14,11 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from gopo_env.protocol import make_view
 from leaderboard import metrics as M
 from leaderboard import store
 from leaderboard.loading import load_agent
 from leaderboard.runner import evaluate, run
-from leaderboard.submission import make_dialogue, read_submission
+from leaderboard.submission import read_submission
 from leaderboard.validate import check_metrics, check_schema, replay_episode
 
 
@@ -43,10 +44,11 @@ def main() -> None:
         n = sub["protocol"]["episodes"]
         (submission, episodes, _), t_read = timed(read_submission, out)
         _, t_schema = timed(check_schema, submission, episodes)
-        d, _ = make_dialogue(args.env, "test")
+        mode = "turns" if "Text" not in args.env else "text"
+        view = make_view(args.env, ("service",) if mode == "text" else ("expert", "service"), split="test")
         start = time.perf_counter()
         for ep in episodes:
-            replay_episode(d, "turns" if "Text" not in args.env else "text", ep)
+            replay_episode(view, mode, ep)
         t_replay = time.perf_counter() - start
         _, t_metrics = timed(check_metrics, submission, episodes)
         _, t_submit = timed(store.submit, out, db)

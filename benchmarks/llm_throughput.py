@@ -55,7 +55,7 @@ def check_cost(backend, episodes: int, max_new_tokens: int) -> tuple[list[float]
 
     env = gym.make("GOPO-Mgshop-v0", split="test")
     d = env.unwrapped.dialogue
-    agent = LLMCSAgent(backend=backend).attach(d)
+    agent = LLMCSAgent(backend=backend, strategies=tuple(d.domain.strategies))
     checks, gens = [], []
     for seed in range(episodes):
         env.reset(seed=seed)

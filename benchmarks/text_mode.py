@@ -47,16 +47,14 @@ def _cell(metric: dict[str, Any] | None) -> str:
 
 def play(agent: Any, env_id: str, episodes: int | None, seed: int) -> tuple[dict[str, Any], float]:
     """The leaderboard's protocol on the test split (one trial); returns (claims, seconds)."""
-    from leaderboard.runner import episode_plan, play_episode, score
-    from leaderboard.submission import make_dialogue
+    from gopo_env.protocol import dialogue_of, make_view
+    from leaderboard.runner import episode_plan, record_episode, score
 
-    d, env = make_dialogue(env_id, "test", True)
-    if hasattr(agent, "attach"):
-        agent.attach(d)
-    plan = list(episode_plan(d, "test", [seed]))[:episodes]
     roles = tuple(agent.roles)
+    view = make_view(env_id, roles, split="test")
+    plan = list(episode_plan(dialogue_of(view).scenario_ids("test"), [seed]))[:episodes]
     started = time.perf_counter()
-    records = [play_episode(d, env.mode, agent, roles, ep_seed, sid, index, trial)
+    records = [record_episode(view, agent, roles, ep_seed, sid, index, trial)
                for index, trial, sid, ep_seed in plan]
     seconds = time.perf_counter() - started
     _, claims = score(env_id, records, 1, generation=True)  # BLEU/ROUGE-L vs real turns if present
@@ -83,9 +81,6 @@ class GopoWithWriter:
 
     def __init__(self, expert: Any, writer: Any) -> None:
         self.expert, self.writer = expert, writer
-
-    def attach(self, dialogue: Any) -> None:
-        self.writer.attach(dialogue)
 
     def reset(self, seed: int | None = None) -> None:
         self.expert.reset(seed)

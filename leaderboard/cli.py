@@ -1,22 +1,18 @@
 """The ``gopo-bench`` command line: a thin layer over the library.
 
-evaluate   run an agent (MODULE:CLASS) on an env and write a submission directory
-submit     validate a submission (schema, coverage, replay, metrics) and store it
-leaderboard  print the ranked table; ``export`` a static site, ``serve`` it on 127.0.0.1
-train      train a trainable agent, save it and evaluate it on the dev split
-data       ``fetch`` a dataset (MG-ShopDial), sha256-verified
-benchmark  the headline benchmark: GOPO, ablations and baselines at equal budgets, with plots
-calibrate  fit the Mgshop simulator to MG-ShopDial; --report compares real and simulated
-llm        ``train-tiny``: the tiny offline language model of the LLM options
-demo       a transcript and random vs scripted on the embedded default
+Each subcommand calls one library function (``leaderboard.runner``, ``leaderboard.validate``,
+``leaderboard.store``, ``leaderboard.bench``, ...); ``gopo-bench COMMAND --help`` shows its
+options with their defaults. Domains add their own commands (``Domain.commands``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _fail(message: str) -> int:
@@ -51,16 +47,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     from leaderboard.submission import SubmissionError
 
     try:
-        agent = load_agent(args.agent, args.agent_kwargs)
-        if args.load:
-            if not callable(getattr(agent, "load", None)):
-                return _fail(f"--load given but {args.agent} has no load(path) method")
-            agent.load(args.load)
+        agent = None
+        if args.in_process:
+            agent = load_agent(args.agent, args.agent_kwargs)
+            if args.load:
+                if not callable(getattr(agent, "load", None)):
+                    return _fail(f"--load given but {args.agent} has no load(path) method")
+                agent.load(args.load)
         sub = evaluate(args.agent, args.out, agent=agent, agent_kwargs=args.agent_kwargs, env_id=args.env,
                        split=args.split, trials=args.trials, seed=args.seed, strict=not args.lenient,
                        name=args.name, organisation=args.organisation, contact=args.contact,
                        description=args.description, progress=not args.no_progress,
-                       checkpoint=args.load, requirements=args.requires or ())
+                       isolate=not args.in_process, load=args.load, requirements=args.requires or ())
     except (AgentLoadError, SubmissionError, ValueError, RuntimeError, ImportError) as e:
         return _fail(str(e))
     except OSError as e:
@@ -219,23 +217,45 @@ def _train(args: argparse.Namespace) -> int:
     missing = [m for m in ("train", "save") if not callable(getattr(agent, m, None))]
     if missing:
         return _fail(f"{args.agent} is not trainable: it lacks {missing} "
-                     "(see agents/protocol.py: train(env_id, budget, seed), save(path), load(path))")
+                     "(see gopo_env/protocol.py: train(env_id, budget, seed), save(path), load(path))")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stats = agent.train(args.env, args.steps, args.seed)
     model = out / "agent"
     agent.save(str(model))
-    print(f"trained {args.agent} for {args.steps} steps (seed {args.seed}): {stats}; saved to {model}")
+    from leaderboard.report import learning_curve_plot, training_summary
+    from leaderboard.submission import atomic_write_text
+
+    atomic_write_text(out / "train_stats.json", json.dumps(stats, indent=2, default=str) + "\n")
+    print(f"trained {args.agent} for {args.steps:,} steps (seed {args.seed}); saved to {model}")
+    print(training_summary(stats), end="")
+    curve = getattr(agent, "curve", None)
+    if curve:
+        plot = learning_curve_plot(curve, out / "learning_curve.png", title=args.agent)
+        where = plot or "not drawn: needs matplotlib (the [web] extra)"
+        print(f"learning curve (dev TSE and success vs env steps): {where}")
+    print(f"all training statistics: {out / 'train_stats.json'}")
     sub = evaluate(args.agent, out / "eval-dev", agent_kwargs=args.agent_kwargs, env_id=args.env,
                    split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress)
     print(f"dev split: {_summary_line(sub['metrics'])} (submission in {out / 'eval-dev'})")
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    from leaderboard.report import episode_transcript
+    from leaderboard.submission import SubmissionError, read_episode
+
+    try:
+        print(episode_transcript(read_episode(Path(args.dir), args.episode)), end="")
+    except SubmissionError as e:
+        return _fail(str(e))
+    return 0
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     import shlex
 
-    from leaderboard.benchmark import BenchmarkError, run
+    from leaderboard.bench import BenchmarkError, run
     from leaderboard.loading import AgentLoadError
 
     parts = ["gopo-bench", "benchmark", args.domain, "--budget", args.budget, "--out", args.out]
@@ -257,16 +277,34 @@ def _benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
-def _calibrate(args: argparse.Namespace) -> int:
+def _domain_command(args: argparse.Namespace) -> int:
+    """A command a domain registered (``Domain.commands``), e.g. ``calibrate mgshop``."""
     from gopo_env.core.errors import GopoError
-    from gopo_env.domains.mgshop.mgshopdial.calibrate import run_calibrate
 
     try:
-        print(run_calibrate(args.data_dir, out=args.out, report=args.report, plot=args.plot,
-                            params=args.params, episodes=args.episodes, seed=args.seed), end="")
+        print(_resolve(args.command_target)(args), end="")
     except (GopoError, ValueError, OSError, ImportError) as e:
         return _fail(str(e))
     return 0
+
+
+def _resolve(target: str):
+    """``module:attribute`` -> the attribute (commands are reached by import string only)."""
+    import importlib
+
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _domain_commands() -> dict[str, dict[str, str]]:
+    """Command name -> {domain: ``module:function``} from every registered domain."""
+    from gopo_env.domains.registry import domain_factory, domain_names
+
+    out: dict[str, dict[str, str]] = {}
+    for name in domain_names():
+        for command, target in (getattr(domain_factory(name), "commands", {}) or {}).items():
+            out.setdefault(command, {})[name] = target
+    return out
 
 
 def _data_fetch(args: argparse.Namespace) -> int:
@@ -287,7 +325,9 @@ def _data_fetch(args: argparse.Namespace) -> int:
 
 
 def _llm_train_tiny(args: argparse.Namespace) -> int:
-    from agents.llm.tiny import TinyConfig, default_tiny_dir, train_tiny
+    tiny = "agents.llm.tiny"  # by import string: the leaderboard imports no agent package
+    TinyConfig, default_tiny_dir, train_tiny = (_resolve(f"{tiny}:{n}") for n in  # noqa: N806
+                                                ("TinyConfig", "default_tiny_dir", "train_tiny"))
 
     out = Path(args.out) if args.out else default_tiny_dir()
     config = TinyConfig(steps=args.steps, seed=args.seed, episodes=args.episodes,
@@ -306,28 +346,55 @@ def _agent_args(p: argparse.ArgumentParser) -> None:
                    help="import string of the agent class, e.g. baselines.scripted:ScriptedSOPAgent")
     p.add_argument("--agent-kwargs", default=None, metavar="JSON",
                    help='keyword arguments of the agent as a JSON object, e.g. \'{"seed": 1}\'')
-    p.add_argument("--env", default="GOPO-Mgshop-v0", help="registered env id (default: %(default)s)")
+    p.add_argument("--env", default="GOPO-Mgshop-v0", help="registered env id")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help that shows every meaningful default (not None/False, not one the text already gives)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or default is None or default is False or default is argparse.SUPPRESS
+                or not action.option_strings or action.nargs == 0):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
+def _cmd(subparsers: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """A subcommand whose help shows its defaults."""
+    return subparsers.add_parser(name, formatter_class=_Formatter, **kwargs)
+
+
+def _version() -> str:
+    from leaderboard.runner import package_version
+
+    return f"gopo-bench {package_version()}"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gopo-bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="gopo-bench", formatter_class=_Formatter,
+        description="Benchmark suite for goal-oriented, task-focused dialogue. Start with "
+                    "`gopo-bench demo` (a transcript, then GOPO and the baselines trained and ranked).")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db = argparse.ArgumentParser(add_help=False)
     db.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH",
                     help="SQLite database (default: $GOPO_LEADERBOARD_DB or "
                          "~/.local/share/gopo-bench/leaderboard.db)")
 
-    demo = sub.add_parser("demo", help="the main job on the embedded default")
+    demo = _cmd(sub, "demo", help="the main job on the embedded default")
     demo.add_argument("--seed", type=int, default=0, help="seed of the transcript episode")
     demo.add_argument("--budget", default="full", choices=("tiny", "small", "full"),
-                      help="training budget of the benchmark behind the table (default: %(default)s)")
+                      help="training budget of the benchmark behind the table, one training seed "
+                           "(`benchmark` uses small and the budget's seeds unless told)")
     demo.add_argument("--out", default="runs/demo", metavar="DIR", help="where results and plots go")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=_demo)
 
-    ev = sub.add_parser("evaluate", help="evaluate an agent and write a submission directory")
+    ev = _cmd(sub, "evaluate", help="evaluate an agent and write a submission directory")
     _agent_args(ev)
     ev.add_argument("--split", default="test", choices=("train", "dev", "test"))
     ev.add_argument("--trials", type=int, default=1, help="runs per scenario, with seeds SEED..SEED+K-1")
@@ -341,50 +408,64 @@ def build_parser() -> argparse.ArgumentParser:
                     help="call agent.load(PATH) before evaluating (e.g. OUT/agent written by `train`)")
     ev.add_argument("--requires", action="append", default=None, metavar="REQ",
                     help="a requirement of the agent for `verify` (PEP 508, e.g. 'torch>=2.3'); repeat")
+    ev.add_argument("--in-process", action="store_true",
+                    help="run the agent in this process (faster to debug; by default it runs in its own "
+                         "process and sees only observations, public info and the public toolkit)")
     ev.add_argument("--lenient", action="store_true",
                     help="score invalid actions as SOP violations instead of failing (custom track)")
     ev.set_defaults(func=_evaluate)
 
-    sm = sub.add_parser("submit", parents=[db], help="validate (replay) and store a submission")
+    sm = _cmd(sub, "submit", parents=[db], help="validate (replay) and store a submission")
     sm.add_argument("dir", metavar="DIR")
     sm.add_argument("--no-progress", action="store_true")
     sm.set_defaults(func=_submit)
 
-    lb = sub.add_parser("leaderboard", parents=[db], help="the ranked table; export or serve it")
+    lb = _cmd(sub, "leaderboard", parents=[db], help="the ranked table; export or serve it")
     lb.set_defaults(func=_leaderboard)
     lb_sub = lb.add_subparsers(dest="action")
-    ex = lb_sub.add_parser("export", parents=[db], help="write a static site, Markdown and CSV")
+    ex = _cmd(lb_sub, "export", parents=[db], help="write a static site, Markdown and CSV")
     ex.add_argument("--out", required=True, metavar="DIR")
     ex.set_defaults(func=_export)
-    sv = lb_sub.add_parser("serve", parents=[db], help="export to a site directory and serve it")
-    sv.add_argument("--host", default="127.0.0.1", help="bind address (default: %(default)s)")
+    sv = _cmd(lb_sub, "serve", parents=[db], help="export to a site directory and serve it")
+    sv.add_argument("--host", default="127.0.0.1", help="bind address")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--site", default=None, metavar="DIR", help="site directory (default: a temporary one)")
     sv.set_defaults(func=_serve)
     _add_verify_commands(sub, lb_sub, db)
 
-    tr = sub.add_parser("train", help="train an agent, save it, evaluate it on the dev split")
+    sh = _cmd(sub, "show", help="print one episode's transcript from a results folder (`evaluate --out DIR`)")
+    sh.add_argument("dir", metavar="DIR", help="a submission folder (holds trajectories.jsonl)")
+    sh.add_argument("--episode", type=int, default=0, metavar="N", help="the episode index (0-based)")
+    sh.set_defaults(func=_show)
+
+    tr = _cmd(sub, "train", help="train an agent, save it, evaluate it on the dev split")
     _agent_args(tr)
     tr.add_argument("--steps", type=int, required=True, help="training budget in environment steps")
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--seed", type=int, default=0,
+                    help="training seed (weights, exploration) and the trial seed of the dev evaluation")
     tr.add_argument("--out", required=True, metavar="DIR")
     tr.set_defaults(func=_train)
 
-    data = sub.add_parser("data", help="get the datasets the environment can use (MG-ShopDial)")
+    from gopo_env.data import datasets
+
+    data = _cmd(sub, "data", help=f"get the datasets the domains can use ({', '.join(datasets())})")
     data_sub = data.add_subparsers(dest="action", required=True)
-    fetch = data_sub.add_parser("fetch", help="download a dataset, verify every sha256, install atomically")
-    fetch.add_argument("name", choices=("mgshopdial",))
+    fetch = _cmd(data_sub, "fetch", help="download a dataset, verify every sha256, install atomically")
+    fetch.add_argument("name", choices=tuple(datasets()), help="a dataset a registered domain declares")
     fetch.add_argument("--dest", default=None, metavar="DIR",
                        help="target folder (default: $XDG_CACHE_HOME/gopo-bench/NAME or ~/.cache/...)")
     fetch.add_argument("--from", dest="source", default=None, metavar="URL-or-DIR",
                        help="a mirror URL or a local copy with the upstream layout (default: upstream)")
     fetch.set_defaults(func=_data_fetch)
 
-    bm = sub.add_parser("benchmark", help="train and compare GOPO, its ablations and the baselines")
-    bm.add_argument("domain", choices=("mgshop",), help="the domain (its Expert view is used)")
+    bm = _cmd(sub, "benchmark", help="train and compare GOPO, its ablations and the baselines")
+    from leaderboard.bench.entrants import domain_envs
+
+    bm.add_argument("domain", choices=tuple(domain_envs()),
+                    help="the domain (its newest version's Expert view is used)")
     bm.add_argument("--budget", default="small", choices=("tiny", "small", "full"),
                     help="equal env-step budget of every entrant; tiny only checks the pipeline "
-                         "(docs/benchmark.md; default: %(default)s)")
+                         "(docs/benchmark.md)")
     bm.add_argument("--seeds", type=int, default=None, help="training seeds 0..N-1 (default: the budget's)")
     bm.add_argument("--out", required=True, metavar="DIR")
     bm.add_argument("--only", default=None, metavar="KEY,...",
@@ -395,31 +476,23 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--no-progress", action="store_true", help="no progress bar")
     bm.set_defaults(func=_benchmark)
 
-    cal = sub.add_parser("calibrate", help="fit the customer simulator to real dialogues; --report: fidelity")
-    cal.add_argument("domain", choices=("mgshop",), help="the domain (mgshop: MG-ShopDial)")
-    cal.add_argument("--data-dir", default=None, metavar="PATH",
-                     help="MG-ShopDial folder (default: $GOPO_DATA_DIR/mgshopdial, else the fetch cache)")
-    cal.add_argument("--out", default=None, metavar="FILE", help="write the fitted parameter file here")
-    cal.add_argument("--report", action="store_true",
-                     help="print real vs simulated statistics (defaults and --params) and save --plot")
-    cal.add_argument("--params", default="calibrated", metavar="FILE",
-                     help="parameters the report compares besides the defaults (default: the shipped "
-                          "'calibrated'; the freshly fitted ones with --out)")
-    cal.add_argument("--plot", default="intents_real_vs_sim.png", metavar="FILE",
-                     help="intent plot of --report (default: %(default)s)")
-    cal.add_argument("--episodes", type=int, default=None, metavar="N",
-                     help="simulated episodes (default: 400 per fit grid point, 600 for the report)")
-    cal.add_argument("--seed", type=int, default=0)
-    cal.set_defaults(func=_calibrate)
+    for command, targets in _domain_commands().items():
+        helps = {"calibrate": "fit a domain's customer simulator to real dialogues; --report: fidelity"}
+        cmd = _cmd(sub, command, help=helps.get(command, f"{command} (a domain command)"))
+        per_domain = cmd.add_subparsers(dest="domain", required=True, metavar="DOMAIN")
+        for domain, target in targets.items():
+            p = _cmd(per_domain, domain, help=f"{command} for {domain}")
+            _resolve(target + "_arguments")(p)
+            p.set_defaults(func=_domain_command, command_target=target)
 
-    llm = sub.add_parser("llm", help="the LLM path: train the tiny offline model (docs/llm.md)")
+    llm = _cmd(sub, "llm", help="the LLM path: train the tiny offline model (docs/llm.md)")
     llm_sub = llm.add_subparsers(dest="action", required=True)
-    tt = llm_sub.add_parser("train-tiny", help="train the tiny GPT-2-style model from scratch on CPU")
+    tt = _cmd(llm_sub, "train-tiny", help="train the tiny GPT-2-style model from scratch on CPU")
     tt.add_argument("--out", default=None, metavar="DIR",
                     help="checkpoint directory (default: $XDG_CACHE_HOME/gopo-bench/tiny-lm)")
-    tt.add_argument("--steps", type=int, default=400, help="optimiser steps (default: %(default)s)")
+    tt.add_argument("--steps", type=int, default=400, help="optimiser steps")
     tt.add_argument("--episodes", type=int, default=420,
-                    help="train dialogues in the corpus (default: %(default)s)")
+                    help="train dialogues in the corpus")
     tt.add_argument("--data-dir", default="auto", metavar="PATH",
                     help="MG-ShopDial for extra assistant utterances; 'auto' (default): if found; '' : none")
     tt.add_argument("--seed", type=int, default=0)

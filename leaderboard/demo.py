@@ -2,7 +2,7 @@
 evaluated on the test split and ranked.
 
 It needs the core install plus ``[agents,web]``: training and the comparison go through the
-headline benchmark (``leaderboard.benchmark``) at the ``full`` budget with one training seed
+headline benchmark (``leaderboard.bench``) at the ``full`` budget with one training seed
 (about 1.5 minutes on 2 cores), so the demo's table is made by the same code as the README's.
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
-
 import gopo_env  # noqa: F401  (registers the environments)
-from baselines.common import play_episode
-from baselines.scripted import ScriptedSOPAgent
+from gopo_env.protocol import make_view, play
 from leaderboard import metrics as M
+from leaderboard.loading import load_agent
 from leaderboard.report import fmt_mean_ci, fmt_vs_above
 from leaderboard.runner import run
 
@@ -38,10 +36,10 @@ def compare(agents: dict[str, Any], env_id: str = "GOPO-Mgshop-v0", split: str =
 
 def transcript(seed: int = 0) -> str:
     """One test episode of the scripted SOP expert with the built-in CS Agent, rendered."""
-    env = gym.make("GOPO-Mgshop-v0", split="test", render_mode="ansi")
-    sid = env.unwrapped.scenario_ids()[3]
-    play_episode(ScriptedSOPAgent(), env, seed, sid)
-    return env.render()
+    view = make_view("GOPO-Mgshop-v0", ("expert",), split="test", render_mode="ansi")
+    sid = view.scenario_ids()[3]
+    play(view, load_agent("baselines.scripted:ScriptedSOPAgent"), seed=seed, scenario_id=sid)
+    return view.render()
 
 
 def ranking(result: dict[str, Any]) -> str:
@@ -60,7 +58,7 @@ def ranking(result: dict[str, Any]) -> str:
 
 def run_demo(seed: int = 0, out: str = "runs/demo", budget: str = "full", progress: bool = True) -> str:
     """Transcript, then train + evaluate GOPO and the baselines (``budget``, training seed 0)."""
-    from leaderboard import benchmark
+    from leaderboard import bench as benchmark
 
     print("One test episode, scripted SOP expert + built-in CS Agent:", transcript(seed), sep="\n",
           flush=True)

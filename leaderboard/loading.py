@@ -1,4 +1,4 @@
-"""Agents by import string: ``"module:Class"`` plus keyword arguments as JSON (SPEC §6).
+"""Agents by import string: ``"module:Class"`` plus keyword arguments as JSON (docs/baselines.md).
 
 The leaderboard never lists agents: any importable class with ``roles``, ``reset`` and ``act``
 works, the user's own included.
@@ -61,7 +61,7 @@ def load_class(spec: str) -> type:
 
 
 def check_agent(agent: Any, spec: str = "agent") -> tuple[str, ...]:
-    """The agent's roles, after checking it follows the protocol (``agents/protocol.py``)."""
+    """The agent's roles, after checking it follows the protocol (``gopo_env/protocol.py``)."""
     missing = [m for m in ("roles", "reset", "act") if not hasattr(agent, m)]
     if missing:
         raise AgentLoadError(

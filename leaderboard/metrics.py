@@ -1,4 +1,4 @@
-"""The leaderboard's metrics (SPEC §4), each a function of a recorded episode.
+"""The leaderboard's metrics (docs/metrics.md), each a function of a recorded episode.
 
 A recorded episode is the JSON record written by the runner (``docs/submission.md``): its turns
 (strategy, response, customer act, reward), the scenario's agenda gains and reference strategy
@@ -227,9 +227,9 @@ def realizer_references(env_id: str, per_strategy: int = 16) -> dict[int, list[s
     """
     if env_id in _REFERENCES:
         return _REFERENCES[env_id]
-    from leaderboard.submission import make_dialogue
+    import gymnasium as gym
 
-    d, _ = make_dialogue(env_id, "train")
+    d = gym.make(env_id.removeprefix("gopo_env:"), split="train").unwrapped.dialogue
     refs: dict[int, list[str]] = {s: [] for s in range(d.n_strategies)}
     for sid in d.scenario_ids("train"):
         d.reset(0, sid)

@@ -163,3 +163,56 @@ def csv_text(db: str | Path, delimiter: str = ",") -> str:
                      r["organisation"], r["agent_class"], r["episodes"], *values,
                      test.get("delta"), test.get("p_value")])
     return names.csv_text(header, body, delimiter)
+
+
+def episode_transcript(ep: dict[str, Any]) -> str:
+    """One recorded episode (a ``trajectories.jsonl`` record) as a readable transcript."""
+    o = ep["outcome"]
+    lines = [f"episode {ep['episode']} · scenario {ep['scenario_id']} · trial {ep['trial']} · "
+             f"seed {ep['seed']}",
+             f"  customer : {ep['opening']['customer']}   [{ep['opening']['intent']}]"]
+    for t in ep["turns"]:
+        flag = "" if not t["violations"] else "  !" + ",".join(t["violations"])
+        mark = {1: " (+)", -1: " (-)"}.get(t["polarity"], "")
+        lines += [f"  expert   → {t['strategy_name']}", f"  service  : {t['response']}{flag}",
+                  f"  customer : {t['customer']}   [{t['intent']}]{mark}"]
+    end = "terminated" if o["terminated"] else "truncated"
+    metrics = ep.get("metrics") or {}
+    scores = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("tse", "esndcg", "gre") if k in metrics)
+    lines.append(f"  -- {end} after {o['turns']} turns; success={o['success']}"
+                 + (f"; {scores}" if scores else ""))
+    return "\n".join(lines) + "\n"
+
+
+def training_summary(stats: dict[str, Any]) -> str:
+    """The headline figures of a ``train()`` result, one per line (the rest goes to a JSON file)."""
+    keys = ("env_steps", "wall_seconds", "wall_clock_s", "steps_per_second", "env_steps_per_s",
+            "final_loss", "train_accuracy")
+    lines = [f"  {k}: {stats[k]:,.3f}" if isinstance(stats[k], float) else f"  {k}: {stats[k]}"
+             for k in keys if k in stats]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def learning_curve_plot(curve: list[dict[str, float]], path: Path, title: str = "") -> Path | None:
+    """Dev TSE and success against env steps, saved to ``path`` (None without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    steps = [p["env_steps"] for p in curve]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(steps, [p["dev_tse"] for p in curve], marker="o", label="dev TSE")
+    ax.plot(steps, [p["dev_success"] for p in curve], marker="s", label="dev success")
+    ax.set_xlabel("environment steps")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
+

@@ -1,8 +1,9 @@
 """The evaluation runner: any agent, any GOPO env, every scenario of a split × K trials.
 
-The agent plays its ``roles``; the domain's built-in agents fill the others (expert:
-``Dialogue.builtin_strategy``, service: ``Dialogue.realize``). On a text env (``...-Text-v0``)
-the agent writes each response directly and must play ``service``. The result is a submission
+The agent plays its ``roles`` through the one episode driver (``gopo_env.protocol.play``); the
+domain's built-in agents fill the others. On a text env (``...-Text-v0``) the agent writes each
+response directly and must play ``service``. ``gopo-bench evaluate`` runs the agent in its own
+process (``gopo_env.protocol.AgentProcess``). The result is a submission
 directory (``docs/submission.md``) that ``gopo-bench submit`` can verify by replay.
 """
 
@@ -14,10 +15,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from agents.protocol import play
-from gopo_env.core.dialogue import Dialogue
+from gopo_env.protocol import AgentProcess, dialogue_of, episode_seed, make_view, play
 from leaderboard import metrics as M
-from leaderboard.loading import AgentLoadError, check_agent, load_agent
+from leaderboard.loading import AgentLoadError, check_agent, load_agent, load_class
 from leaderboard.submission import (
     FORMAT_VERSION,
     STANDARD_TRIALS,
@@ -26,9 +26,8 @@ from leaderboard.submission import (
     EnvInfo,
     atomic_write_text,
     dumps,
+    env_info,
     episode_record,
-    episode_seed,
-    make_dialogue,
     track,
     write_lines_atomic,
 )
@@ -46,18 +45,18 @@ def package_version() -> str:
         return gopo_env.__version__
 
 
-def play_episode(d: Dialogue, mode: str, agent: Any, roles: tuple[str, ...], seed: int,
-                 scenario_id: str, index: int, trial: int) -> dict[str, Any]:
-    """Play one episode (``agents.protocol.play``) and return its record (``submission.episode_record``)."""
-    raw = play(d, agent, roles, seed, scenario_id, text_mode=mode == "text")
-    return episode_record(d, index, trial, raw)
+def record_episode(view: Any, agent: Any, roles: tuple[str, ...], seed: int, scenario_id: str,
+                   index: int, trial: int) -> dict[str, Any]:
+    """Play one episode (``gopo_env.protocol.play``) and return its record (``submission.episode_record``)."""
+    played = play(view, agent, seed=seed, scenario_id=scenario_id, roles=roles)
+    return episode_record(dialogue_of(view), index, trial, played.actions)
 
 
-def episode_plan(d: Dialogue, split: str, seeds: list[int]) -> Iterator[tuple[int, int, str, int]]:
+def episode_plan(scenario_ids: list[str], seeds: list[int]) -> Iterator[tuple[int, int, str, int]]:
     """(index, trial, scenario id, episode seed) for every episode of the protocol, in order."""
     index = 0
     for trial, trial_seed in enumerate(seeds):
-        for sid in d.scenario_ids(split):
+        for sid in scenario_ids:
             yield index, trial, sid, episode_seed(trial_seed, sid)
             index += 1
 
@@ -77,24 +76,24 @@ def progress_bar(total: int, enabled: bool,
 
 def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict: bool = True,
         progress: bool = False) -> tuple[EnvInfo, list[int], list[dict[str, Any]]]:
-    """Evaluate ``agent``; returns the env info, the trial seeds and the episode records."""
+    """Evaluate ``agent`` (an instance, or an :class:`~gopo_env.protocol.AgentProcess`); returns
+    the env info, the trial seeds and the episode records."""
     if trials < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     roles = check_agent(agent, type(agent).__name__)
-    d, env = make_dialogue(env_id, split, strict)
-    if env.mode == "text" and roles != ("service",):
-        raise AgentLoadError(
-            f"{env_id} is a text view: the agent writes every response, so its roles must be "
-            f"('service',), got {roles}; use GOPO-Mgshop-v0 for expert agents"
-        )
+    info = env_info(env_id)
+    try:
+        view = make_view(env_id, roles, split=split, strict=strict)
+    except ValueError as e:
+        raise AgentLoadError(str(e)) from None
     seeds = [seed + k for k in range(trials)]
-    plan = list(episode_plan(d, split, seeds))
+    plan = list(episode_plan(dialogue_of(view).scenario_ids(split), seeds))
     advance, close = progress_bar(len(plan), progress)
     records = []
     try:
         for index, trial, sid, ep_seed in plan:
             try:
-                records.append(play_episode(d, env.mode, agent, roles, ep_seed, sid, index, trial))
+                records.append(record_episode(view, agent, roles, ep_seed, sid, index, trial))
             except Exception as e:
                 raise RuntimeError(
                     f"episode {index} (scenario {sid}, trial {trial}, seed {ep_seed}): "
@@ -103,7 +102,18 @@ def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict:
             advance()
     finally:
         close()
-    return env, seeds, records
+    return info, seeds, records
+
+
+def toolkit_of(env_id: str) -> Any:
+    """The public toolkit of the domain behind ``env_id`` (what an agent process receives)."""
+    import gymnasium as gym
+
+    env = gym.make(env_id.removeprefix("gopo_env:"))
+    try:
+        return env.unwrapped.dialogue.domain.toolkit()
+    finally:
+        env.close()
 
 
 def score(env_id: str, records: list[dict[str, Any]], trials: int,
@@ -124,27 +134,41 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
              seed: int = 0,
              strict: bool = True, name: str | None = None, organisation: str = "", contact: str = "",
              description: str = "", progress: bool = False, agent: Any = None,
+             isolate: bool = True, load: str | Path | None = None,
              checkpoint: str | Path | None = None,
              requirements: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
 
     ``agent`` may pass an already built instance (its class must still be importable as
-    ``agent_spec`` for the record; it is used as it is). ``checkpoint`` (a file or folder the
-    agent loads with ``agent.load``; loaded here unless ``agent`` is given) is copied into
-    ``out/checkpoint/`` and ``requirements`` (PEP 508 strings, e.g. ``"torch>=2.3"``) are
-    recorded, so that ``gopo-bench verify`` can rebuild the agent (the verified track,
-    ``docs/leaderboard.md``). Returns the ``submission.json`` content.
-    """
+    ``agent_spec`` for the record; it is used as it is), which then runs in this process.
+    Otherwise, with ``isolate=True`` (the default, what ``gopo-bench evaluate`` does) the agent
+    is built in its own process (:class:`~gopo_env.protocol.AgentProcess`, loading ``load`` if
+    given) so that it can reach nothing of the simulator; ``isolate=False`` builds it here.
+    ``load`` (``checkpoint`` is an alias: a file or folder the agent reads with ``agent.load``)
+    is copied into ``out/checkpoint/`` and ``requirements`` (PEP 508 strings, e.g.
+    ``"torch>=2.3"``) are recorded, so that ``gopo-bench verify`` can rebuild the agent (the
+    verified track, ``docs/leaderboard.md``). Returns the ``submission.json`` content.    """
     from leaderboard.loading import parse_kwargs
 
     kwargs = agent_kwargs if isinstance(agent_kwargs, dict) else parse_kwargs(agent_kwargs)
-    if agent is None:
+    load = load if load is not None else checkpoint
+    load = None if load is None else str(load)
+    env_info(env_id)  # an unknown env id is a clear error before any agent is built
+    process = None
+    if agent is None and isolate:
+        load_class(agent_spec)  # a clear error here, not in the child
+        process = agent = AgentProcess(agent_spec, kwargs, load=load, toolkit=toolkit_of(env_id))
+    elif agent is None:
         agent = load_agent(agent_spec, kwargs)
-        if checkpoint is not None:
+        if load:
             if not callable(getattr(agent, "load", None)):
-                raise AgentLoadError(f"checkpoint given but {agent_spec} has no load(path) method")
-            agent.load(str(checkpoint))
-    env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress)
+                raise AgentLoadError(f"--load given but {agent_spec} has no load(path) method")
+            agent.load(str(load))
+    try:
+        env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress)
+    finally:
+        if process is not None:
+            process.close()
     per_episode, claims = score(env_id, records, trials)
     for ep, m in zip(records, per_episode):
         ep["metrics"] = m
@@ -154,8 +178,8 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
         "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
         "contact": contact, "description": description,
     }
-    if checkpoint is not None:
-        agent_info["checkpoint"] = _copy_checkpoint(Path(checkpoint), out)
+    if load is not None:
+        agent_info["checkpoint"] = _copy_checkpoint(Path(load), out)
     if requirements:
         agent_info["requirements"] = list(requirements)
     submission = {

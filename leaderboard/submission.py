@@ -22,11 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import gymnasium as gym
-
 import gopo_env
 from gopo_env.core.dialogue import Dialogue
-from gopo_env.envs.text import TextEnv
+from gopo_env.protocol import episode_seed  # noqa: F401  (re-exported: the protocol's seeding)
 
 FORMAT_VERSION = 1
 SUBMISSION_FILE = "submission.json"
@@ -44,7 +42,7 @@ MAX_JSON_DEPTH = 32
 MAX_INT_DIGITS = 40
 """Longest integer literal accepted (seeds are 48-bit: 15 digits)."""
 LEADERBOARD_SPLIT = "test"
-"""The leaderboard scores the test split only."""
+"""The leaderboard scores the test split only (docs/environment.md)."""
 STANDARD_TRIALS = 3
 STANDARD_SEEDS = (0, 1, 2)
 """The standard track's protocol: every test scenario × these trial seeds, strict mode. Fixed:
@@ -71,36 +69,25 @@ class EnvInfo:
 
 
 def gopo_env_ids() -> list[str]:
-    """Registered Gymnasium ids whose entry point is a gopo_env view (other envs cannot be scored)."""
-    return sorted(k for k, spec in gym.registry.items()
-                  if isinstance(spec.entry_point, str) and spec.entry_point.startswith("gopo_env."))
+    """The Gymnasium ids gopo_env generates (another package's env cannot be scored)."""
+    from gopo_env.registration import env_specs
+
+    return sorted(env_specs())
 
 
-def make_dialogue(env_id: str, split: str, strict: bool = True,
-                  **domain_kwargs: Any) -> tuple[Dialogue, EnvInfo]:
-    """Build the dialogue engine behind a registered env id (the runner and replay share it).
+def env_info(env_id: str) -> EnvInfo:
+    """What identifies the environment behind a registered GOPO env id."""
+    from gopo_env.registration import spec_of
 
-    ``domain_kwargs`` go to the domain (e.g. ``scenario_seed`` for a fresh scenario set).
-    Raises :class:`SubmissionError` for an id that is not a registered gopo_env env.
-    """
-    if env_id not in gopo_env_ids():
+    try:
+        spec = spec_of(env_id)
+    except KeyError as e:
+        import gymnasium as gym
+
         other = " (a Gymnasium env of another package)" if env_id in gym.registry else ""
-        raise SubmissionError(f"unknown env id {env_id!r}{other}; registered GOPO envs: {gopo_env_ids()}")
-    env = gym.make(env_id, split=split, strict=strict, **domain_kwargs)
-    view = env.unwrapped
-    mode = "text" if isinstance(view, TextEnv) else "turns"
-    spec = gym.registry[env_id]
-    return view.dialogue, EnvInfo(env_id, spec.version, gopo_env.__version__, mode)
-
-
-def episode_seed(trial_seed: int, scenario_id: str) -> int:
-    """The simulator seed of one episode: fixed by the trial's seed and the scenario id.
-
-    Every agent evaluated with the same trial seeds meets the same customers, which is what
-    makes paired comparisons valid.
-    """
-    digest = hashlib.sha256(f"gopo-bench:{trial_seed}:{scenario_id}".encode()).digest()
-    return int.from_bytes(digest[:6], "big")
+        raise SubmissionError(e.args[0].replace(f"{env_id!r}", f"{env_id!r}{other}", 1)) from None
+    mode = "text" if spec.view == "text" else "turns"
+    return EnvInfo(spec.env_id, spec.version, gopo_env.__version__, mode)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -358,3 +345,19 @@ def read_submission(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any
         episodes = [ep for _, ep in iter_lines(f, 10**6)]
     digest.update((directory / TRAJECTORIES_FILE).read_bytes())
     return submission, episodes, digest.hexdigest()
+
+
+def read_episode(directory: Path, index: int) -> dict[str, Any]:
+    """Episode ``index`` (its ``episode`` field) of a submission folder, read line by line.
+
+    Reads with the same bounds as validation. Raises :class:`SubmissionError` naming the
+    folder and the episodes it holds.
+    """
+    count = 0
+    with open_member(Path(directory), TRAJECTORIES_FILE, MAX_TRAJECTORIES_BYTES) as f:
+        for _, ep in iter_lines(f, 10**6):
+            count += 1
+            if ep.get("episode") == index:
+                return ep
+    raise SubmissionError(f"{Path(directory) / TRAJECTORIES_FILE}: no episode {index}; it holds {count} "
+                          f"episodes (0..{count - 1})")

@@ -1,4 +1,4 @@
-"""Validation of a submission before it is stored.
+"""Validation of a submission before it is stored (docs/submission.md).
 
 In order, cheapest first: file types and sizes, ``submission.json`` (bounded JSON parse, JSON
 Schema, printable names, environment and protocol), then ``trajectories.jsonl`` **streamed one
@@ -27,8 +27,8 @@ from typing import IO, Any
 import gymnasium as gym
 
 import gopo_env
-from gopo_env.core.dialogue import Dialogue
 from gopo_env.core.errors import GopoError
+from gopo_env.protocol import dialogue_of, make_view, play
 from leaderboard import metrics as M
 from leaderboard import names
 from leaderboard.runner import episode_plan, progress_bar
@@ -41,11 +41,11 @@ from leaderboard.submission import (
     TRAJECTORIES_FILE,
     SubmissionError,
     dumps,
+    env_info,
     episode_record,
     gopo_env_ids,
     iter_lines,
     load_schema,
-    make_dialogue,
     open_member,
     read_submission_json,
     track,
@@ -150,8 +150,8 @@ def _check_episode_schema(validator: Any, ep: dict[str, Any], line: int) -> None
         raise Rejected(f"{TRAJECTORIES_FILE} line {line}: at {_path(error.path)}: {error.message}")
 
 
-def check_env(submission: dict[str, Any]) -> tuple[Dialogue, str]:
-    """The env and protocol are the ones this installation scores; returns (dialogue, mode)."""
+def check_env(submission: dict[str, Any]) -> tuple[Any, str]:
+    """The env and protocol are the ones this installation scores; returns (replay view, mode)."""
     env, protocol = submission["env"], submission["protocol"]
     env_id = env["id"]
     if env_id not in gopo_env_ids():
@@ -180,7 +180,7 @@ def check_env(submission: dict[str, Any]) -> tuple[Dialogue, str]:
                        f"{protocol['seeds']}, strict={protocol['strict']}) is {expected_track!r}; the "
                        "standard track is exactly `evaluate --trials 3 --seed 0` (seeds [0, 1, 2], "
                        "strict, every test scenario)")
-    d, info = make_dialogue(env_id, protocol["split"], protocol["strict"])
+    info = env_info(env_id)
     if env["mode"] != info.mode:
         raise Rejected(f"{SUBMISSION_FILE}: env.mode is {env['mode']!r} but {env_id} is a "
                        f"{info.mode!r} environment")
@@ -188,16 +188,18 @@ def check_env(submission: dict[str, Any]) -> tuple[Dialogue, str]:
     if info.mode == "text" and roles != ["service"]:
         raise Rejected(f"{SUBMISSION_FILE}: agent.roles {roles} on the text view {env_id}; it must be "
                        "['service']")
-    return d, info.mode
+    replay_roles = ("service",) if info.mode == "text" else ("expert", "service")
+    return make_view(env_id, replay_roles, split=protocol["split"], strict=protocol["strict"]), info.mode
 
 
 class Coverage:
     """Exactly one episode per (scenario, trial) of the split, with the protocol's seed and index."""
 
-    def __init__(self, submission: dict[str, Any], d: Dialogue) -> None:
+    def __init__(self, submission: dict[str, Any], view: Any) -> None:
         self.protocol = submission["protocol"]
+        ids = dialogue_of(view).scenario_ids(self.protocol["split"])
         self.expected = {(trial, sid): (index, seed) for index, trial, sid, seed
-                         in episode_plan(d, self.protocol["split"], self.protocol["seeds"])}
+                         in episode_plan(ids, self.protocol["seeds"])}
         self.seen: dict[tuple[int, str], int] = {}
 
     def check(self, ep: dict[str, Any], line: int) -> tuple[int, int]:
@@ -233,9 +235,9 @@ class Coverage:
                            f"{TRAJECTORIES_FILE} holds {len(self.seen)}")
 
 
-def check_coverage(submission: dict[str, Any], episodes: list[dict[str, Any]], d: Dialogue) -> None:
+def check_coverage(submission: dict[str, Any], episodes: list[dict[str, Any]], view: Any) -> None:
     """Exactly one episode per (scenario, trial) of the split, with the protocol's seed."""
-    cov = Coverage(submission, d)
+    cov = Coverage(submission, view)
     for line, ep in enumerate(episodes, 1):
         cov.check(ep, line)
     cov.finish()
@@ -262,32 +264,51 @@ def _first_difference(recorded: Any, replayed: Any, path: tuple = ()) -> tuple[t
     return None
 
 
-def replay_episode(d: Dialogue, mode: str, ep: dict[str, Any]) -> dict[str, Any]:
-    """Re-run one episode from its seed and recorded actions; any difference rejects it.
+class _ReplayAgent:
+    """Plays the recorded actions of one episode back through the episode driver."""
+
+    def __init__(self, ep: dict[str, Any], roles: tuple[str, ...]) -> None:
+        self.turns = ep["turns"]
+        self.roles = roles
+        self.next = {"expert": 0, "service": 0}
+
+    def reset(self, seed: int | None = None) -> None:
+        self.next = {"expert": 0, "service": 0}
+
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> Any:
+        i = self.next[role]
+        if i >= len(self.turns):
+            raise _RecordTooShort(i)
+        self.next[role] = i + 1
+        return self.turns[i]["strategy" if role == "expert" else "response"]
+
+
+class _RecordTooShort(Exception):
+    pass
+
+
+def replay_episode(view: Any, mode: str, ep: dict[str, Any]) -> dict[str, Any]:
+    """Re-run one episode from its seed and recorded actions (through ``gopo_env.protocol.play``);
+    any difference rejects it.
 
     Returns the replayed record: the canonical form of the episode (the simulator's values,
     Python types; ``metrics`` not included).
     """
-    d.reset(ep["seed"], ep["scenario_id"])
-    raw = []
-    for t in ep["turns"]:
-        if d.done:
-            raise Rejected(f"{_where(ep)}: field turns: the dialogue ends after turn {d.turn} on replay "
-                           f"but the record has {len(ep['turns'])} turns")
-        try:
-            if mode == "text":
-                d.respond_directly(t["response"], agent="service")
-            else:
-                d.choose(t["strategy"])
-                d.respond(t["response"])
-        except GopoError as e:
-            raise Rejected(f"{_where(ep)}: turn {t['turn']}: the recorded action fails on replay: "
-                           f"{e}") from None
-        raw.append(t["response"])
-    if not d.done:
+    roles = ("service",) if mode == "text" else ("expert", "service")
+    agent = _ReplayAgent(ep, roles)
+    d = dialogue_of(view)
+    try:
+        played = play(view, agent, seed=ep["seed"], scenario_id=ep["scenario_id"], roles=roles)
+    except _RecordTooShort:
         raise Rejected(f"{_where(ep)}: field turns: the record stops after turn {d.turn} but on replay "
-                       "the dialogue is not over")
-    replayed = episode_record(d, ep["episode"], ep["trial"], raw)
+                       "the dialogue is not over") from None
+    except GopoError as e:
+        raise Rejected(f"{_where(ep)}: turn {d.turn + 1}: the recorded action fails on replay: "
+                       f"{e}") from None
+    if len(played.actions) < len(ep["turns"]):
+        raise Rejected(f"{_where(ep)}: field turns: the dialogue ends after turn {d.turn} on replay "
+                       f"but the record has {len(ep['turns'])} turns")
+    replayed = episode_record(d, ep["episode"], ep["trial"], played.actions)
     recorded = {k: v for k, v in ep.items() if k != "metrics"}
     diff = _first_difference(recorded, replayed)
     if diff is not None:
@@ -370,8 +391,8 @@ def validate(directory: str | Path, progress: bool = False) -> Verified:
     directory = Path(directory)
     submission = read_submission_json(directory)
     check_submission_schema(submission)
-    d, mode = check_env(submission)
-    coverage = Coverage(submission, d)
+    view, mode = check_env(submission)
+    coverage = Coverage(submission, view)
     n_expected = len(coverage.expected)
     limit = min(MAX_TRAJECTORIES_BYTES, n_expected * MAX_LINE_BYTES)
     episode_validator = _validator("episode")
@@ -390,7 +411,7 @@ def validate(directory: str | Path, progress: bool = False) -> Verified:
             for line, ep in iter_lines(f, n_expected):
                 _check_episode_schema(episode_validator, ep, line)
                 coverage.check(ep, line)
-                canonical = replay_episode(d, mode, ep)
+                canonical = replay_episode(view, mode, ep)
                 m = M.episode_metrics(canonical, None)
                 check_episode_metrics(ep, m)
                 if generation is not None:

@@ -9,7 +9,8 @@ customers it has not seen (the public test split can be regenerated and memorise
 1. validates DIR again and finds its stored entry (by content digest);
 2. rebuilds the agent from ``agent.class``, ``agent.kwargs``, ``agent.checkpoint`` (a path
    inside DIR, passed to ``agent.load``) after checking ``agent.requirements`` are installed;
-3. **reproduction**: runs it, in a separate process, on the protocol's split and seeds; the
+3. **reproduction**: runs it in its own process (``gopo_env.protocol.AgentProcess``, the
+   isolated runner of ``gopo-bench evaluate``) on the protocol's split and seeds; the
    content digest of the re-run must equal the stored one — every episode reproduced exactly
    (agents must be deterministic given the episode seed passed to ``reset``);
 4. **fresh scenarios**: runs it on a scenario set drawn by the domain's generator from a seed
@@ -27,9 +28,7 @@ Cost: one evaluation for the reproduction plus one for the fresh set, plus a rep
 from __future__ import annotations
 
 import math
-import multiprocessing
 import secrets
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -92,39 +91,70 @@ def checkpoint_path(directory: Path, agent: dict[str, Any]) -> str | None:
     return str(path)
 
 
-def play_protocol(agent_spec: str, kwargs: dict[str, Any], checkpoint: str | None, env_id: str,
-                  split: str, seeds: list[int], strict: bool,
+def play_protocol(agent: Any, env_id: str, split: str, seeds: list[int], strict: bool,
                   domain_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Build the agent and play every (trial, scenario) of the protocol; the episode records.
+    """Play every (trial, scenario) of the protocol with ``agent``; the episode records.
 
-    Runs in the verification's child process (module-level so that it can be pickled).
+    ``domain_kwargs`` reach the domain (``scenario_seed`` for a fresh scenario set).
     """
-    from leaderboard.loading import check_agent, load_agent
-    from leaderboard.runner import episode_plan, play_episode
-    from leaderboard.submission import make_dialogue
+    from gopo_env.protocol import dialogue_of, make_view
+    from leaderboard.loading import check_agent
+    from leaderboard.runner import episode_plan, record_episode
 
-    agent = load_agent(agent_spec, kwargs)
+    roles = check_agent(agent)
+    view = make_view(env_id, roles, split=split, strict=strict, **domain_kwargs)
+    ids = dialogue_of(view).scenario_ids(split)
+    return [record_episode(view, agent, roles, ep_seed, sid, index, trial)
+            for index, trial, sid, ep_seed in episode_plan(ids, seeds)]
+
+
+def build_agent(spec: str, kwargs: dict[str, Any], checkpoint: str | None, env_id: str,
+                isolate: bool) -> Any:
+    """The submitted agent: in its own process (:class:`gopo_env.protocol.AgentProcess`: it
+    sees only observations, public info and the public toolkit) or, ``isolate=False``, here."""
+    from leaderboard.loading import load_agent, load_class
+
+    if isolate:
+        from gopo_env.protocol import AgentProcess
+        from leaderboard.runner import toolkit_of
+
+        load_class(spec)  # a clear error here, not in the child
+        return AgentProcess(spec, kwargs, load=checkpoint, toolkit=toolkit_of(env_id))
+    agent = load_agent(spec, kwargs)
     if checkpoint is not None:
         if not callable(getattr(agent, "load", None)):
-            raise VerifyError(f"agent.checkpoint given but {agent_spec} has no load(path) method")
+            raise VerifyError(f"agent.checkpoint given but {spec} has no load(path) method")
         agent.load(checkpoint)
-    roles = check_agent(agent, agent_spec)
-    d, info = make_dialogue(env_id, split, strict, **domain_kwargs)
-    return [play_episode(d, info.mode, agent, roles, ep_seed, sid, index, trial)
-            for index, trial, sid, ep_seed in episode_plan(d, split, seeds)]
+    return agent
 
 
-def _run_isolated(*args: Any) -> list[dict[str, Any]]:
-    """:func:`play_protocol` in a fresh interpreter (``spawn``): the agent shares no memory with
-    the verifier, and a crash or ``sys.exit`` in it is reported, not fatal."""
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        try:
-            return pool.submit(play_protocol, *args).result()
-        except SubmissionError:
-            raise
-        except Exception as e:  # the agent's own failure, raised in the child
-            raise VerifyError(f"the agent failed while being re-run: {type(e).__name__}: {e}") from None
+def _run(spec: str, kwargs: dict[str, Any], checkpoint: str | None, env_id: str, split: str,
+         seeds: list[int], strict: bool, domain_kwargs: dict[str, Any],
+         isolate: bool) -> list[dict[str, Any]]:
+    """A fresh agent (a new process when isolated) playing the protocol; failures explained."""
+    from leaderboard.loading import AgentLoadError
+
+    try:
+        agent = build_agent(spec, kwargs, checkpoint, env_id, isolate)
+    except AgentLoadError as e:
+        raise VerifyError(str(e)) from None
+    try:
+        return play_protocol(agent, env_id, split, seeds, strict, domain_kwargs)
+    except SubmissionError:
+        raise
+    except TypeError as e:
+        if domain_kwargs:
+            raise VerifyError(f"{env_id}: its domain cannot draw fresh scenarios ({e}); only "
+                              "reproduction can be verified for it") from None
+        raise VerifyError(f"the agent failed while being re-run: {type(e).__name__}: {e}") from None
+    except Exception as e:  # the agent's own failure (in its process or here)
+        if domain_kwargs and "scenario_seed" in str(e):
+            raise VerifyError(f"{env_id}: its domain cannot draw fresh scenarios ({e}); only "
+                              "reproduction can be verified for it") from None
+        raise VerifyError(f"the agent failed while being re-run: {type(e).__name__}: {e}") from None
+    finally:
+        if callable(getattr(agent, "close", None)):
+            agent.close()
 
 
 def unpaired_drop_test(public: np.ndarray, fresh: np.ndarray, samples: int = BOOTSTRAP_SAMPLES,
@@ -170,7 +200,8 @@ def verify(directory: str | Path, db: str | Path, *, fresh_seed: int | None = No
     """Verify a stored submission by re-running its agent; records and returns the outcome.
 
     ``fresh_seed`` fixes the fresh scenario set (default: drawn now with :mod:`secrets`, so
-    that nobody can prepare for it). ``isolate=False`` runs the agent in this process (tests).
+    that nobody can prepare for it). ``isolate=False`` runs the agent in this process (tests,
+    debugging); by default each run gets a fresh agent process.
     Raises :class:`SubmissionError` when the submission is invalid or not stored, and
     :class:`VerifyError` when the agent cannot be rebuilt. A submission whose episodes are not
     reproduced is recorded as failed (``reproduced: False``) and returned, not raised.
@@ -187,11 +218,10 @@ def verify(directory: str | Path, db: str | Path, *, fresh_seed: int | None = No
     agent, env, protocol = sub["agent"], sub["env"], sub["protocol"]
     check_requirements(agent.get("requirements", []))
     checkpoint = checkpoint_path(directory, agent)
-    run = _run_isolated if isolate else play_protocol
     base = (agent["class"], agent["kwargs"], checkpoint, env["id"], protocol["split"],
             list(protocol["seeds"]), protocol["strict"])
 
-    rerun = run(*base, {})
+    rerun = _run(*base, {}, isolate)
     digest = ContentDigest(sub)
     for ep in rerun:
         digest.add(ep)
@@ -204,11 +234,7 @@ def verify(directory: str | Path, db: str | Path, *, fresh_seed: int | None = No
 
     seed = secrets.randbelow(2**31) if fresh_seed is None else int(fresh_seed)
     result["fresh_seed"] = seed
-    try:
-        fresh_records = run(*base, {"scenario_seed": seed})
-    except TypeError as e:
-        raise VerifyError(f"{env['id']}: its domain cannot draw fresh scenarios ({e}); only "
-                          "reproduction can be verified for it") from None
+    fresh_records = _run(*base, {"scenario_seed": seed}, isolate)
     fresh = _per_scenario_tse(fresh_records)
     lo, hi = M.bootstrap_ci(fresh)
     result["fresh"] = {"mean": float(fresh.mean()), "ci": [lo, hi], "n": len(fresh)}

@@ -1,4 +1,4 @@
-"""Bad input (SPEC §2): clear errors naming agent, turn and problem; a lenient mode; no exploits."""
+"""Bad input (docs/environment.md): clear errors naming agent, turn and problem; a lenient mode; no exploits."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from protocol_support import score as evaluate
 from test_baselines_smoke import train_tiny
-
-from baselines.common import evaluate
 
 
 @pytest.mark.parametrize("name", ["ppo-expert", "ppo-monolithic", "memento", "bc"])

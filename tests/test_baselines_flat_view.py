@@ -25,7 +25,7 @@ def test_sb3_check_env():
 
 
 def test_registered_once_and_reachable_by_module_prefix():
-    assert FLAT in gopo_env.GYM_ENVS
+    assert FLAT in gopo_env.env_specs()
     env = gym.make(f"gopo_env:{FLAT}")
     assert env.action_space.n == env.unwrapped.acts.n == len(env.unwrapped.acts.names)
 

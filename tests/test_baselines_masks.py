@@ -5,9 +5,9 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from protocol_support import score as evaluate
 from test_baselines_smoke import train_tiny
 
-from baselines.common import evaluate
 from baselines.random_agent import RandomAgent
 from baselines.scripted import ScriptedSOPAgent
 from gopo_env import InvalidActionError

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from protocol_support import METRICS
+from protocol_support import score as evaluate
 
 from baselines.bc import BCAgent
-from baselines.common import METRICS, evaluate
 from baselines.memento import MementoAgent
 from baselines.ppo import PPOAgent
 

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from leaderboard.benchmark import BUDGETS, ENTRANTS, PLOTS
+from leaderboard.bench import BUDGETS, ENTRANTS
+from leaderboard.bench.entrants import PLOTS
 from leaderboard.cli import main
 
 ONLY = "gopo,ppo-expert,bc,sop"

@@ -60,8 +60,8 @@ def test_registration_is_idempotent_and_in_both_registries():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gopo_env._register()
-        gopo_env._register()
+        gopo_env.registration.register_all()
+        gopo_env.registration.register_all()
     assert "GOPO-Mgshop-v0" in gym.registry and "GOPO-Mgshop-Text-v0" in gym.registry
     aec = pettingzoo.make("aec", "gopo/mgshop-v0")
     par = pettingzoo.make("parallel", "gopo/mgshop-v0")

@@ -34,7 +34,7 @@ def test_masked_random_acts_never_fail_on_real_items(mgshopdial_dir):
 def test_ppo_monolithic_trains_and_evaluates_on_real_data(mgshopdial_dir):
     pytest.importorskip("sb3_contrib")
     from baselines.ppo import PPOAgent
-    from leaderboard.benchmark import env_overrides
+    from leaderboard.bench import env_overrides
     from leaderboard.runner import run
 
     with env_overrides({"source": "mgshopdial", "data_dir": str(mgshopdial_dir)}):

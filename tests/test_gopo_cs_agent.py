@@ -74,11 +74,12 @@ def test_bad_generator_output_is_rejected(dialogue):
     assert cs.check(dialogue.episode, GREET, "Hello and welcome to our shop!") is None
 
 
-def test_act_needs_attach_and_then_serves_the_aec_observation(dialogue):
+def test_act_needs_the_toolkit_and_then_serves_the_aec_observation(dialogue):
     cs = CSAgent()
-    with pytest.raises(RuntimeError, match="attach"):
+    with pytest.raises(RuntimeError, match="toolkit"):
         cs.act("service", {"strategy": RECOMMEND}, {})
-    text = cs.attach(dialogue).act("service", {"strategy": RECOMMEND}, {})
+    info = {"toolkit": dialogue.domain.toolkit(), "state": dialogue.episode.public_state()}
+    text = cs.act("service", {"strategy": RECOMMEND}, info)
     assert dialogue.episode.parse(text).strategy == RECOMMEND
     with pytest.raises(ValueError, match="max_attempts"):
         CSAgent(max_attempts=0)

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from baselines.random_agent import RandomAgent
 from baselines.scripted import ScriptedSOPAgent
+from gopo_env.protocol import dialogue_of, make_view
 from leaderboard import metrics as M
-from leaderboard.runner import play_episode
-from leaderboard.submission import make_dialogue
+from leaderboard.runner import record_episode
 
 
 def record(gains: list[float], achieved: list[int | None], polarities: list[int]) -> dict:
@@ -86,9 +86,10 @@ def test_tse_penalises_negative_feedback_by_lambda():
 
 @pytest.mark.parametrize("agent", [ScriptedSOPAgent(), RandomAgent(3)], ids=["scripted", "random"])
 def test_metrics_from_the_record_equal_the_environment_summary(agent):
-    d, env = make_dialogue("GOPO-Mgshop-v0", "test")
+    view = make_view("GOPO-Mgshop-v0", ("expert",), split="test")
+    d = dialogue_of(view)
     for i, sid in enumerate(d.scenario_ids("test")[:40]):
-        ep = play_episode(d, env.mode, agent, ("expert",), 1000 + i, sid, i, 0)
+        ep = record_episode(view, agent, ("expert",), 1000 + i, sid, i, 0)
         got, want = M.episode_metrics(ep, None), d.summary()
         for name in ("success", "tse", "esndcg", "gre", "turns"):
             assert got[name] == pytest.approx(float(want[name]), abs=1e-12), (sid, name)
@@ -141,7 +142,7 @@ def test_generation_scorer_against_references_of_the_same_strategy():
 
 def test_realizer_references_cover_every_strategy():
     refs = M.realizer_references("GOPO-Mgshop-v0")
-    d, _ = make_dialogue("GOPO-Mgshop-v0", "test")
+    d = dialogue_of(make_view("GOPO-Mgshop-v0", ("expert",), split="test"))
     assert set(refs) == set(range(d.n_strategies)) and all(refs.values())
 
 

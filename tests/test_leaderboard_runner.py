@@ -116,7 +116,7 @@ def test_unknown_env_is_a_clear_error(tmp_path):
     ("baselines.scripted:", "not of the form MODULE:CLASS"),
     ("no_such_module_xyz:Agent", "cannot import module 'no_such_module_xyz'"),
     ("baselines.scripted:NoSuchAgent", "'NoSuchAgent' not found in 'baselines.scripted'"),
-    ("baselines.scripted:sop_next", "is a function, not a class"),
+    ("gopo_env.protocol:play", "is a function, not a class"),
     ("json:JSONDecoder", "lacks ['roles', 'reset', 'act']"),
 ])
 def test_bad_agent_strings_are_explained(spec, message):

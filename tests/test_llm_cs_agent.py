@@ -10,8 +10,8 @@ import pytest
 from llm_support import StubBackend, tiny_model_dir
 
 from agents.llm.cs_agent import LLMCSAgent
-from baselines.common import play_episode
 from baselines.scripted import ScriptedSOPAgent
+from gopo_env.protocol import make_view, play
 
 
 class SOPWithWriter:
@@ -32,11 +32,11 @@ class SOPWithWriter:
 
 def run(write, seed=3, **kw):
     """One SOP episode whose responses the stub ``write(dialogue, prompt, i, seed)`` writes."""
-    env = gym.make("GOPO-Mgshop-v0", split="test")
-    d = env.unwrapped.dialogue
+    view = make_view("GOPO-Mgshop-v0", ("expert", "service"), split="test")
+    d = view.dialogue
     stub = StubBackend(lambda p, i, s: write(d, p, i, s))
-    agent = LLMCSAgent(backend=stub, **kw).attach(d)
-    summary = play_episode(SOPWithWriter(agent), env, seed)
+    agent = LLMCSAgent(backend=stub, **kw)
+    summary = play(view, SOPWithWriter(agent), seed=seed).summary
     return agent, stub, summary, d
 
 
@@ -108,7 +108,7 @@ def test_write_without_strategy_names_says_how_to_fix():
     env = gym.make("GOPO-Mgshop-v0", split="test")
     env.reset(seed=0)
     agent = LLMCSAgent(backend=StubBackend(lambda p, i, s: "hi"))
-    with pytest.raises(RuntimeError, match="attach"):
+    with pytest.raises(RuntimeError, match="strategies"):
         agent.write(env.unwrapped.dialogue.episode, 0)
 
 
@@ -118,9 +118,8 @@ def test_llm_cs_agent_inside_gopo_completes_episodes():
     agent = GOPOAgent(cs="llm", llm_path=str(tiny_model_dir()), llm={"device": "cpu", "candidates": 2},
                       max_attempts=2, use_preference=False, eval_every=0, eval_episodes=2, progress=False)
     agent.train("GOPO-Mgshop-v0", budget=200, seed=0)
-    env = gym.make("GOPO-Mgshop-v0", split="test")
-    agent.attach(env.unwrapped.dialogue)
-    summaries = [play_episode(agent, env, seed) for seed in (0, 1)]
+    view = make_view("GOPO-Mgshop-v0", agent.roles, split="test")
+    summaries = [play(view, agent, seed=seed).summary for seed in (0, 1)]
     cs = agent.cs
     assert isinstance(cs, LLMCSAgent)
     turns = sum(s["turns"] for s in summaries)

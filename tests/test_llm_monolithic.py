@@ -48,7 +48,7 @@ def test_empty_generations_are_replaced_and_counted():
 
 def test_without_context_it_says_where_to_run():
     agent = LLMMonolithicAgent(backend=StubBackend(lambda p, i, s: "hi"))
-    with pytest.raises(RuntimeError, match="GOPO-Mgshop-Text-v0"):
+    with pytest.raises(RuntimeError, match="text view"):
         agent.act("service", "Customer: hi", {})
     with pytest.raises(ValueError, match="only 'service'"):
         agent.act("expert", "Customer: hi", {"context": {}})

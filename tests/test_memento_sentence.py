@@ -39,7 +39,8 @@ def test_sentence_encoder_is_unit_norm_cached_and_distinguishes_lines(tiny_encod
 
 
 def test_memento_trains_with_the_sentence_encoder(tiny_encoder):
-    from baselines.common import evaluate
+    from protocol_support import score as evaluate
+
     from baselines.memento import MementoAgent
 
     agent = MementoAgent(encoder="sentence", sentence_model=tiny_encoder, progress_bar=False, eval_every=0)

@@ -1,4 +1,4 @@
-"""Customer dynamics (SPEC §3): the order of strategies matters."""
+"""Customer dynamics (docs/environment.md): the order of strategies matters."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Two implementations: :class:`TransformersBackend` runs any Hugging Face causal L
 directory (the tiny model this project trains, or a 7B-14B checkpoint on a GPU), and
 :class:`OpenAIChatBackend` talks to an OpenAI-compatible chat-completions server the user runs
 (vLLM, llama.cpp server, ...). Nothing here downloads: a hub name resolves only to a copy
-already in the local Hugging Face cache, so runs are reproducible offline (SPEC §7).
+already in the local Hugging Face cache, so runs are reproducible offline (docs/llm.md).
 """
 
 from __future__ import annotations

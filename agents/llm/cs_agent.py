@@ -24,7 +24,7 @@ from typing import Any
 from agents.cs_agent import CSAgent, WriteReport
 from agents.llm.backends import Backend, make_backend
 from agents.llm.prompts import Turn, history_from_records, service_prompt
-from gopo_env.core.domain import DomainEpisode
+from gopo_env.core.domain import DomainEpisode, Writer
 
 NO_ITEM = "the text names no catalogue item"
 OTHER_ITEM = "the text names an item it was not given"
@@ -57,8 +57,9 @@ class LLMCSAgent(CSAgent):
     the tiny model in the default cache directory. ``max_attempts`` bounds the generation rounds
     (the first greedy, the others ``candidates`` samples at ``temperature``); ``retry_feedback``
     tells the model why the last attempt was rejected (useful for instruction-tuned models).
-    Like :class:`CSAgent`, :meth:`attach` binds it to the environment's dialogue (which also
-    supplies the strategy names; without it, pass ``strategies``).
+    Like :class:`CSAgent`, it writes through the public toolkit of ``info`` (which also supplies
+    the strategy names; to call :meth:`write` directly, pass ``strategies``) and reads the
+    dialogue so far from ``info["transcript"]``.
     """
 
     def __init__(self, llm_path: str | Path | None = None, backend: Backend | None = None, *,
@@ -89,23 +90,26 @@ class LLMCSAgent(CSAgent):
         self._episode_seed = self.seed if seed is None else int(seed)
         self._turn = 0
 
-    def _history(self, episode: DomainEpisode) -> list[Turn]:
-        d = self.dialogue
-        if d is not None and d.episode is episode:
-            return history_from_records(d.transcript)
-        return []
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
+        """The response for ``observation["strategy"]``, with the transcript of ``info`` as history."""
+        if role != "service":
+            raise ValueError(f"LLMCSAgent plays only the 'service' role, got {role!r}")
+        writer = self.bind(info)
+        history = history_from_records(info.get("transcript", ()))
+        return self.write(writer, int(observation["strategy"]), history).text
 
     def _sampling_seed(self, round_: int) -> int:
         """A stream per (episode seed, turn, round): the same dialogue gives the same texts."""
         return zlib.crc32(f"llm-cs:{self.seed}:{self._episode_seed}:{self._turn}:{round_}".encode())
 
-    def write(self, episode: DomainEpisode, strategy: int, history: list[Turn] | None = None) -> WriteReport:
+    def write(self, episode: Writer | DomainEpisode, strategy: int,
+              history: list[Turn] | None = None) -> WriteReport:
         """The response for ``strategy``: a checked LLM text, else the realizer's (counted)."""
         if self.strategies is None:
-            raise RuntimeError("LLMCSAgent.write: strategy names unknown; call "
-                               "attach(env.unwrapped.dialogue) or pass strategies=... to the constructor")
+            raise RuntimeError("LLMCSAgent.write: strategy names unknown; pass strategies=... to the "
+                               "constructor (act() takes them from info['toolkit'])")
         name = self.strategies[strategy]
-        history = self._history(episode) if history is None else history
+        history = [] if history is None else history
         context = episode.context()
         reference = episode.realize(strategy)  # the fallback, and whether the move names an item
         needs_item = bool(episode.parse(reference).products)

@@ -1,4 +1,4 @@
-"""The turn protocol shared by every view (SPEC §2).
+"""The turn protocol shared by every view (docs/environment.md).
 
 One turn: the ``expert`` picks a strategy (:meth:`Dialogue.choose`), the ``service`` writes the
 response (:meth:`Dialogue.respond`), the customer reads it through the domain parser and replies.
@@ -305,7 +305,7 @@ class Dialogue:
 
     # ------------------------------------------------------------------ outcome
     def summary(self) -> dict[str, Any]:
-        """Every metric input of the episode so far (SPEC §4), as plain JSON-able values."""
+        """Every metric input of the episode so far (docs/metrics.md), as plain JSON-able values."""
         if self._summary is None:
             summary = self._compute_summary()
             if not self.done:
@@ -341,6 +341,7 @@ class Dialogue:
             "violations": self._violations,
             "terminated": self.terminated,
             "truncated": self.truncated,
+            **({"domain_metrics": m} if (m := episode.metrics()) else {}),
         }
 
     def step_info(self) -> dict[str, Any]:

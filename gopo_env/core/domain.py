@@ -141,15 +141,127 @@ class DomainEpisode(ABC):
         """
         return {}
 
+    def metrics(self) -> dict[str, float]:
+        """Domain-specific episode metrics (e.g. MultiWOZ's ConvLab Inform/Book rates), by name.
+
+        Optional; the core puts them in the episode summary as ``summary["domain_metrics"]``.
+        """
+        return {}
+
+
+class Writer(Protocol):
+    """What a response writer may use in one turn: the domain's public tools bound to the
+    public state (:meth:`Toolkit.writer`). The CS Agents call exactly these four."""
+
+    def parse(self, text: str) -> ParsedResponse: ...
+
+    def is_faithful(self, parsed: ParsedResponse) -> bool: ...
+
+    def realize(self, strategy: int | None) -> str: ...
+
+    def context(self) -> dict[str, Any]: ...
+
+
+class Toolkit(ABC):
+    """The public toolkit an agent may use, built from the domain's public facts only.
+
+    It holds no scenario, no customer and no engine: an agent process that has it can reach
+    nothing hidden. The evaluation driver hands it to agents as ``info["toolkit"]``. Every
+    method reads the public state ``info["state"]`` (a JSON-able dict), never hidden state.
+    """
+
+    strategies: tuple[str, ...]
+    max_response_chars: int
+
+    @abstractmethod
+    def writer(self, state: dict[str, Any], seed: int) -> Writer:
+        """Parser, fact check, template writer and catalogue facts bound to ``state``.
+
+        ``seed`` seeds the template writer's wording choices (the same seed and state give
+        the same text).
+        """
+
+    @abstractmethod
+    def sop_strategy(self, state: dict[str, Any], turn: int) -> int:
+        """The strategy the domain's SOP prescribes in ``state`` before assistant turn
+        ``turn + 1`` (the scripted baseline's policy)."""
+
+    def flat_acts(self) -> FlatActTable | None:
+        """The flat act table of the domain (strategy × content), or ``None`` if it has none."""
+        return None
+
+
+class FlatActTable(ABC):
+    """A flat act table: one discrete action picks strategy *and* content (the monolithic view).
+
+    Everything is computed from the public state, so an agent outside the environment computes
+    the same observation, mask and content as the flat view.
+    """
+
+    n: int
+    """Number of acts (the action space is ``Discrete(n)``)."""
+    names: tuple[str, ...]
+    """A readable name per act, e.g. ``"recommend[0]"``."""
+    n_extra: int
+    """Features appended to the domain's own (the flat view's ``features`` has
+    ``n_features + n_extra`` entries)."""
+    extra_feature_names: tuple[str, ...]
+
+    @abstractmethod
+    def strategy_of(self, act: int) -> int:
+        """The strategy id act ``act`` carries out."""
+
+    @abstractmethod
+    def mask(self, strategy_mask: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        """int8 mask over acts: the SOP allows the strategy and the content exists."""
+
+    @abstractmethod
+    def features(self, base: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        """The domain features followed by the ``n_extra`` content features (float32)."""
+
+    @abstractmethod
+    def render(self, act: int, state: dict[str, Any], writer: Any) -> str:
+        """The response carrying out ``act`` in ``state``; ``writer`` is the episode's own
+        template writer (``DomainEpisode.realize_act``)."""
+
 
 class Domain(ABC):
-    """A dialogue domain: strategy set, scenarios and the factory of its episodes."""
+    """A dialogue domain: strategy set, scenarios and the factory of its episodes.
+
+    The contract (types, shapes, units of every hook) is written out in
+    ``gopo_env/domains/README.md``.
+    """
 
     name: str
+    """Registry name, lower case (``"mgshop"``)."""
+    title: str = ""
+    """The name in env ids (``GOPO-<title>-v<version>``); defaults to ``name.capitalize()``."""
+    versions: tuple[int, ...] = (0,)
+    """Env versions the domain serves; the factory takes ``version=`` when there are several."""
+    views: tuple[str, ...] = ("expert", "text")
+    """Gymnasium views to register: ``expert``, ``text`` and (with a flat act table) ``flat``."""
     strategies: tuple[str, ...]
     n_features: int
+    feature_names: tuple[str, ...] = ()
+    """One name per observation feature (``len == n_features``), e.g. ``"greeted"``."""
     max_turns: int
     max_response_chars: int = 2000
+    datasets: dict[str, str] = {}
+    """Datasets ``gopo-bench data fetch`` knows for this domain: name -> ``module:MANIFEST``."""
+    commands: dict[str, str] = {}
+    """CLI commands the domain contributes: name -> ``module:function``. The function takes the
+    parsed ``argparse.Namespace`` and returns the text to print; ``module:function_arguments``
+    adds its options to the parser. ``gopo-bench <name> <domain> ...`` runs it (e.g.
+    ``calibrate`` -> ``gopo-bench calibrate mgshop``)."""
+
+    def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
+        """Human assistants' strategy sequences on scenarios of ``split`` (``(scenario id,
+        strategies)`` pairs) where the domain has real dialogues; ``[]`` otherwise."""
+        return []
+
+    def toolkit(self) -> Toolkit | None:
+        """The public toolkit of :class:`Toolkit` (``None``: agents get the transcript only)."""
+        return None
 
     @abstractmethod
     def scenarios(self, split: str) -> Sequence[Scenario]:

@@ -8,7 +8,7 @@ class GopoError(Exception):
 
 
 class InvalidActionError(GopoError, ValueError):
-    """An agent's action breaks the protocol (SPEC §2 "Bad input").
+    """An agent's action breaks the protocol (docs/environment.md, "Bad input").
 
     Raised in the default strict mode; with ``strict=False`` the same action is instead
     recorded and scored as an SOP violation (see ``docs/environment.md``).

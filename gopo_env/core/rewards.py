@@ -1,4 +1,4 @@
-"""The joint reward: turn-level shaping plus sequence-level components at the end (SPEC §2)."""
+"""The joint reward: turn-level shaping plus sequence-level components at the end (docs/environment.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sequence-level scores of one dialogue: TSE and ESNDCG (SPEC §4).
+"""Sequence-level scores of one dialogue: TSE and ESNDCG (docs/metrics.md).
 
 These are the benchmark's definitions (the GOPO paper's exact formulas are unpublished).
 They live here, not in ``leaderboard``, because the environment's end-of-episode reward needs

@@ -1,8 +1,12 @@
-"""Dialogue domains: each a folder; the registry maps names to them."""
+"""Dialogue domains: each a folder; the registry maps names to them.
 
-from gopo_env.domains.mgshop import MgshopDomain
+Adding a domain is one line here (its env ids are generated from the class, see
+``gopo_env/registration.py`` and ``gopo_env/domains/README.md``).
+"""
+
 from gopo_env.domains.registry import domain_names, make_domain, register_domain, unregister_domain
 
-register_domain("mgshop", MgshopDomain)
+register_domain("mgshop", "gopo_env.domains.mgshop:MgshopDomain")
+register_domain("toy", "gopo_env.domains.toy:ToyDomain")
 
 __all__ = ["domain_names", "make_domain", "register_domain", "unregister_domain"]

@@ -26,6 +26,8 @@ class ExpertEnv(DialogueView):
             "action_mask": spaces.Box(0, 1, (n,), np.int8),
         })
         self.action_space = spaces.Discrete(n)
+        self.feature_names: tuple[str, ...] = tuple(self.dialogue.domain.feature_names)
+        """Index -> name of ``observation["features"]`` (``Domain.feature_names``)."""
 
     def _obs(self) -> dict[str, np.ndarray]:
         return {"features": self.dialogue.features(), "action_mask": self.dialogue.mask()}

@@ -1,4 +1,4 @@
-"""The PettingZoo AEC environment: ``expert`` and ``service`` act in turn (SPEC §2)."""
+"""The PettingZoo AEC environment: ``expert`` and ``service`` act in turn (docs/environment.md)."""
 
 from __future__ import annotations
 
@@ -109,10 +109,12 @@ class DialogueAECEnv(AECEnv):
         self._accumulate_rewards()
 
     def _infos(self) -> dict[str, dict[str, Any]]:
+        # the expert's info is the expert view's (what an Expert Agent trains on)
         info = self.dialogue.step_info()
-        del info["action_mask"]  # the expert observes it; PettingZoo would apply it to both
+        info["transcript"] = tuple(self.dialogue.transcript)
         infos = {a: dict(info) for a in self.agents}
         if SERVICE in infos:  # the catalogue facts the response writer needs (domain.context())
+            del infos[SERVICE]["action_mask"]  # the expert's mask, not the writer's
             infos[SERVICE]["context"] = self.dialogue.episode.context()
         return infos
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pettingzoo.utils import wrappers
-from pettingzoo.utils.conversions import turn_based_aec_to_parallel
-
+from gopo_env.multiagent import aec_env
+from gopo_env.multiagent import parallel_env as _parallel
 from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
 
 
@@ -19,11 +18,9 @@ class raw_env(DialogueAECEnv):  # noqa: N801 - PettingZoo's naming convention
 
 def env(**kwargs: Any):
     """The AEC environment wrapped in PettingZoo's order-enforcing and bounds checks."""
-    aec = raw_env(**kwargs)
-    aec = wrappers.AssertOutOfBoundsWrapper(aec)
-    return wrappers.OrderEnforcingWrapper(aec)
+    return aec_env(domain="mgshop", **kwargs)
 
 
 def parallel_env(**kwargs: Any):
     """The Parallel view, by PettingZoo's turn-based conversion (only the active agent acts)."""
-    return turn_based_aec_to_parallel(env(**kwargs))
+    return _parallel(domain="mgshop", **kwargs)

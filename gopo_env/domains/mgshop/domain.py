@@ -1,4 +1,4 @@
-"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (SPEC §3)."""
+"""The Mgshop domain: MG-ShopDial-style e-commerce shopping dialogues (docs/environment.md)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 from gopo_env.core.domain import SPLITS, Domain
 from gopo_env.core.errors import DomainError, ScenarioError
 from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue
-from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
+from gopo_env.domains.mgshop.episode import FEATURE_NAMES, N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.mgshopdial import surface as _real_surface  # noqa: F401 (registers it)
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.scenarios import MgshopScenario, embedded_scenarios
 from gopo_env.domains.mgshop.strategies import STRATEGIES
 from gopo_env.domains.mgshop.surface import SurfaceSpec, resolve_surface
+from gopo_env.domains.mgshop.toolkit import MgshopToolkit
 
 SOURCES = ("embedded", "mgshopdial")
 
@@ -34,8 +35,14 @@ class MgshopDomain(Domain):
     """
 
     name = "mgshop"
+    title = "Mgshop"
+    versions = (0,)
+    views = ("expert", "text", "flat")
     strategies = STRATEGIES
     n_features = N_FEATURES
+    feature_names = FEATURE_NAMES
+    datasets = {"mgshopdial": "gopo_env.domains.mgshop.mgshopdial.manifest:MANIFEST"}
+    commands = {"calibrate": "gopo_env.domains.mgshop.commands:calibrate"}
 
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
                  data_dir: str | Path | None = None, surface: SurfaceSpec = None,
@@ -67,6 +74,27 @@ class MgshopDomain(Domain):
     def catalogues(self) -> dict[str, tuple[Product, ...]]:
         """Category -> its products (the embedded catalogue, or the real one for ``mgshopdial``)."""
         return dict(self._catalogue)
+
+    def toolkit(self) -> MgshopToolkit:
+        """Parser, fact check, template writer, SOP and flat acts over the public catalogues."""
+        if getattr(self, "_toolkit", None) is None:
+            self._toolkit = MgshopToolkit(self._catalogue, self.max_response_chars)
+        return self._toolkit
+
+    def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
+        """MG-ShopDial's assistant moves on its real scenarios of ``split`` (``source="mgshopdial"``)."""
+        if self.source != "mgshopdial":
+            return []
+        from gopo_env.domains.mgshop.mgshopdial.intents import assistant_strategy_sequence
+        from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
+
+        ids = {s.id for s in self.scenarios(split)}
+        out = []
+        for real in load_mgshopdial(self.data_dir).dialogues:
+            sid = f"mgshopdial-{split}-{real.id}"
+            if sid in ids:
+                out.append((sid, tuple(assistant_strategy_sequence(real))))
+        return out
 
     def scenarios(self, split: str) -> Sequence[MgshopScenario]:
         if split not in SPLITS:

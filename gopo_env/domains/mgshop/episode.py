@@ -15,8 +15,9 @@ from gopo_env.domains.mgshop.realizer import Realizer
 from gopo_env.domains.mgshop.scenarios import MgshopScenario
 from gopo_env.domains.mgshop.simulator import Customer
 from gopo_env.domains.mgshop.state import INTENTS, PublicState
-from gopo_env.domains.mgshop.strategies import ANSWER, EXPLAIN, STRATEGIES, sop_allows, sop_next
+from gopo_env.domains.mgshop.strategies import STRATEGIES, sop_allows, sop_next
 from gopo_env.domains.mgshop.surface import CustomerSurface, apply_surface
+from gopo_env.domains.mgshop.toolkit import context_of, parse_in
 
 _CATEGORY_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
 _N = len(STRATEGIES)
@@ -27,6 +28,18 @@ _LAST0 = _INTENT0 + len(INTENTS)
 _COUNT0 = _LAST0 + _N
 _CAT0 = _COUNT0 + _N
 N_FEATURES = _CAT0 + len(CATEGORIES)
+FEATURE_NAMES = (
+    "turn_fraction", "greeted", "need_known", "kinds_known/2", "item_index/2", "bought/2",
+    "budget_known", "attributes_known/2", "min_rating_known", "prefs_done", "has_candidate",
+    "rejected/5", "question_pending", "questions_done", "task_done", "last_polarity",
+    *(f"last_intent={i}" for i in INTENTS),
+    *(f"last_strategy={s}" for s in STRATEGIES),
+    *(f"count({s})/3" for s in STRATEGIES),
+    *(f"category={c}" for c in CATEGORIES),
+)
+"""Index -> name of the observation features (``Domain.feature_names``); ``x/k`` means the
+count x divided by k (clipped where the text of ``write_features`` says so)."""
+assert len(FEATURE_NAMES) == N_FEATURES
 
 
 class MgshopEpisode(DomainEpisode):
@@ -90,13 +103,9 @@ class MgshopEpisode(DomainEpisode):
         return self.realizer.render_act(strategy, item, attribute)
 
     def parse(self, text: str) -> ParsedResponse:
-        first = self.parser.parse(text)
-        if first.strategy in (ANSWER, EXPLAIN) and not first.products:
-            # "It's waterproof." speaks of the item under discussion
-            focus = self.state.candidate or (self.state.shown[-1] if self.state.shown else None)
-            if focus is not None:
-                return self.parser.parse(text, context=focus)
-        return first
+        # "It's waterproof." speaks of the item under discussion
+        st = self.state
+        return parse_in(self.parser, text, st.candidate or (st.shown[-1] if st.shown else None))
 
     def is_faithful(self, parsed: ParsedResponse) -> bool:
         return all(self.parser.is_true(f) for f in parsed.facts)
@@ -116,7 +125,8 @@ class MgshopEpisode(DomainEpisode):
         return self.customer.success()
 
     def public_state(self) -> dict[str, Any]:
-        return self.state.as_dict()
+        # the category is public: the customer names it in the opening line
+        return {**self.state.as_dict(), "category": self.scenario.category}
 
     def reference_strategies(self) -> tuple[int, ...]:
         return self.scenario.reference_strategies()
@@ -125,23 +135,5 @@ class MgshopEpisode(DomainEpisode):
         return sop_next(self.state, turn)
 
     def context(self) -> dict[str, Any]:
-        """Catalogue facts for a response writer: the realizer's own search, so that an LLM
-        sees the same candidates the built-in CS Agent would use (public information only)."""
-        st = self.state
-
-        def card(p: Product) -> dict[str, Any]:
-            return {"id": p.id, "name": p.name, "kind": p.kind, "price": p.price,
-                    "rating": p.rating, "attributes": dict(p.attributes)}
-
-        known = st.known[st.item] if st.item < len(st.known) else None
-        focus = self.realizer.focus()
-        return {
-            "category": self.scenario.category,
-            "need": {"kind": st.kinds[st.item] if st.item < len(st.kinds) else None,
-                     "max_price": known.max_price if known is not None else None,
-                     "attributes": dict(known.attributes) if known is not None else {},
-                     "min_rating": st.min_rating},
-            "candidates": [card(p) for p in self.realizer.matches(3)],
-            "focus": card(focus) if focus is not None else None,
-            "pending_question": st.pending_question,
-        }
+        """Catalogue facts for a response writer (public information only)."""
+        return context_of(self.realizer, self.public_state(), self.scenario.category)

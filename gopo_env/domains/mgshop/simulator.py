@@ -1,4 +1,4 @@
-"""The persona-driven Mgshop customer (SPEC §3).
+"""The persona-driven Mgshop customer (docs/environment.md).
 
 The customer holds the scenario's hidden constraints and questions, a persona drawn from
 :class:`MgshopParams`, and patience. It reads each response only through the parser, so what

@@ -1,4 +1,4 @@
-"""The Mgshop strategy set and its SOP (SPEC §3).
+"""The Mgshop strategy set and its SOP (docs/environment.md).
 
 The strategies are the assistant moves of MG-ShopDial (greeting, elicit, clarify, recommend,
 explain, answer, open question, ...) arranged along its assistant checklist

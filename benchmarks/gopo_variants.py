@@ -1,7 +1,8 @@
 """A small GOPO benchmark: GOPO, its ablations and the reference experts at one step budget.
 
-This is the library call behind the results note in ``docs/gopo.md``; the headline
-``gopo-bench benchmark`` (with PPO and Memento, CIs and plots) belongs to the leaderboard.
+The script behind the results note in ``docs/gopo.md`` (``python benchmarks/gopo_variants.py
+20000``); the headline ``gopo-bench benchmark`` (with PPO and Memento, CIs and plots) belongs to
+the leaderboard.
 """
 
 from __future__ import annotations
