@@ -490,26 +490,34 @@ def test_any_path_works_as_the_database(small, tmp_path, folder):
     assert not any(p.name in ("a", "file") for p in tmp_path.iterdir() if p.name != folder)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions")
 def test_unwritable_database_and_output_paths_are_clear_errors(small, tmp_path, capsys):
+    """A path under a regular file cannot be created, even by root; chmod adds the permission case."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    blocked = [afile]
     locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+    if os.geteuid() != 0:  # root ignores permissions
+        locked.mkdir()
+        locked.chmod(0o500)
+        blocked.append(locked)
+    db = tmp_path / "lb.db"
+    store.submit(small, db)
     try:
-        assert main(["submit", str(small), "--db", str(locked / "sub" / "lb.db"), "--no-progress"]) == 1
-        assert "cannot open the database" in capsys.readouterr().err
-        db = tmp_path / "lb.db"
-        store.submit(small, db)
-        assert main(["leaderboard", "export", "--db", str(db), "--out", str(locked / "site")]) == 1
-        assert "cannot write the site" in capsys.readouterr().err
-        assert main(["evaluate", "--agent", "baselines.random_agent:RandomAgent", "--trials", "1",
-                     "--out", str(locked / "run"), "--no-progress"]) == 1
-        assert "cannot write the submission" in capsys.readouterr().err
+        for where in blocked:
+            assert main(["submit", str(small), "--db", str(where / "sub" / "lb.db"), "--no-progress"]) == 1
+            assert "cannot open the database" in capsys.readouterr().err
+            assert main(["leaderboard", "export", "--db", str(db), "--out", str(where / "site")]) == 1
+            assert "cannot write the site" in capsys.readouterr().err
+            assert main(["evaluate", "--agent", "baselines.random_agent:RandomAgent", "--trials", "1",
+                         "--out", str(where / "run"), "--no-progress", "--in-process"]) == 1
+            assert "cannot write the submission" in capsys.readouterr().err
     finally:
-        locked.chmod(0o700)
+        if locked.exists():
+            locked.chmod(0o700)
     (tmp_path / "notadb").write_text("hello")
     assert main(["leaderboard", "--db", str(tmp_path / "notadb")]) == 1
     assert "cannot read the database" in capsys.readouterr().err
+    assert main(["leaderboard", "--db", str(afile / "x.db")]) == 0  # no board there yet: said so
 
 
 # ---------------------------------------------------------------------- 7. web server
