@@ -234,7 +234,13 @@ def verify(directory: str | Path, db: str | Path, *, fresh_seed: int | None = No
 
     seed = secrets.randbelow(2**31) if fresh_seed is None else int(fresh_seed)
     result["fresh_seed"] = seed
-    fresh_records = _run(*base, {"scenario_seed": seed}, isolate)
+    try:
+        fresh_records = _run(*base, {"scenario_seed": seed}, isolate)
+    except VerifyError as e:
+        if "cannot draw fresh scenarios" not in str(e):
+            raise
+        outcome = "reproduced exactly" if reproduced else f"NOT reproduced ({result['mismatch']})"
+        raise VerifyError(f"entry {entry}: {outcome}; but {e}") from None
     fresh = _per_scenario_tse(fresh_records)
     lo, hi = M.bootstrap_ci(fresh)
     result["fresh"] = {"mean": float(fresh.mean()), "ci": [lo, hi], "n": len(fresh)}

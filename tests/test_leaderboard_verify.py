@@ -156,3 +156,12 @@ def test_drop_test_flags_a_real_drop_only():
     same = [unpaired_drop_test(rng.uniform(0, 1, 120), rng.uniform(0, 1, 120))["p_value"] for _ in range(200)]
     assert 0.0 <= np.mean(np.array(same) < 0.01) <= 0.04  # false-flag rate near alpha
     assert unpaired_drop_test(rng.uniform(0.5, 1, 120), rng.uniform(0, 0.5, 120))["p_value"] < 0.01
+
+
+def test_a_domain_without_fresh_scenarios_is_said_so(tmp_path):
+    d = tmp_path / "toy"
+    evaluate("baselines.scripted:ScriptedSOPAgent", d, env_id="GOPO-Toy-v0", name="toy sop", isolate=False)
+    db = tmp_path / "lb.db"
+    store.submit(d, db)
+    with pytest.raises(VerifyError, match="reproduced exactly; but GOPO-Toy-v0: its domain cannot draw fresh"):
+        verify(d, db, isolate=False)
