@@ -8,7 +8,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm
-DEMO_EXTRAS ?= agents,web
+# what `make demo` installs must run the README's next commands too (evaluate, submit, train):
+# their metrics need [metrics] (tests/test_compatibility.py checks it)
+DEMO_EXTRAS ?= agents,metrics,web
 
 .PHONY: demo test install-test install-demo lint bench clean
 

@@ -103,16 +103,18 @@ def make_view(env_id: str, roles: Sequence[str], split: str = "test", strict: bo
     from gopo_env.registration import spec_of
 
     spec = spec_of(env_id)
+    # strict: any bad input raises; lenient: masked moves and out-of-space input (LLM text) are scored
+    bad_input = {"invalid_input": "raise" if strict else "score"}
     if spec.view == "expert" and "service" in roles:
         from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
 
         # the registered kwargs (not the generated ones): what gym.make would build
         registered = dict(gym.registry[spec.env_id].kwargs or {})
-        return DialogueAECEnv(split=split, strict=strict, **{**registered, **kwargs})
+        return DialogueAECEnv(split=split, strict=strict, **{**registered, **bad_input, **kwargs})
     if spec.view == "text" and tuple(roles) != ("service",):
         raise ValueError(f"{env_id} is a text view: the agent writes every response, so its roles "
                          f"must be ('service',), got {tuple(roles)}")
-    return gym.make(spec.env_id, split=split, strict=strict, **kwargs).unwrapped
+    return gym.make(spec.env_id, split=split, strict=strict, **{**bad_input, **kwargs}).unwrapped
 
 
 def dialogue_of(view: Any) -> Dialogue:

@@ -10,8 +10,8 @@ from gopo_env import InvalidActionError
 from gopo_env.multiagent import mgshop_v0
 
 
-def _service_turn(strict: bool = True):
-    env = mgshop_v0.raw_env(strict=strict)
+def _service_turn(**kwargs):
+    env = mgshop_v0.raw_env(**kwargs)
     env.reset(seed=0)
     env.step(1)  # expert: elicit_need
     return env
@@ -33,11 +33,11 @@ def test_bad_strategy_raises_naming_agent_turn_problem(action, problem):
     assert problem in str(err.value) and "Pick one of" in str(err.value)
 
 
-def test_masked_strategy_raises_and_lists_allowed():
-    env = gym.make("GOPO-Mgshop-v0")
+def test_masked_strategy_raises_in_strict_mode_and_lists_allowed():
+    env = gym.make("GOPO-Mgshop-v0", strict=True)
     obs, _ = env.reset(seed=0)
     masked = int(np.flatnonzero(obs["action_mask"] == 0)[0])
-    with pytest.raises(InvalidActionError, match="masked by the SOP.*allowed strategies"):
+    with pytest.raises(InvalidActionError, match="masked by the SOP.*allowed strategies.*drop strict=True"):
         env.step(masked)
 
 
@@ -68,7 +68,7 @@ def test_bad_response_raises_naming_agent_turn_problem(response, problem):
 
 
 def test_lenient_mode_scores_violations_and_goes_on():
-    env = gym.make("GOPO-Mgshop-v0", strict=False)
+    env = gym.make("GOPO-Mgshop-v0", invalid_input="score")  # masked moves are scored by default
     obs, _ = env.reset(seed=0)
     masked = int(np.flatnonzero(obs["action_mask"] == 0)[0])
     _, reward, _, _, info = env.step(masked)
@@ -76,7 +76,7 @@ def test_lenient_mode_scores_violations_and_goes_on():
     _, _, _, _, info = env.step(99)
     assert "invalid_strategy" in info["violations"] and info["strategy"] == -1
 
-    aec = _service_turn(strict=False)
+    aec = _service_turn(invalid_input="score")
     aec.step("bad\x00text")
     assert "invalid_response" in aec.infos["service"]["violations"]
 
@@ -113,7 +113,7 @@ def test_telling_the_customer_they_bought_never_succeeds(seed):
         _, _, term, trunc, info = env.step(INJECTIONS[i % len(INJECTIONS)])
         done, i = term or trunc, i + 1
     assert not info["success"]
-    assert info["episode"]["agenda"]["achieved_turns"][-1] is None  # no purchase/end achieved
+    assert info["summary"]["agenda"]["achieved_turns"][-1] is None  # no purchase/end achieved
 
 
 def test_closing_on_an_unchosen_item_does_not_buy_it():

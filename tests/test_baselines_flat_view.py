@@ -55,7 +55,7 @@ def test_best_acts_replay_the_expert_view(index):
         _, r2, *_ = expert.step(expert.unwrapped.dialogue.builtin_strategy())
         assert r1 == r2
         done = terminated or truncated
-    mine, theirs = info["episode"], expert.unwrapped.dialogue.summary()
+    mine, theirs = info["summary"], expert.unwrapped.dialogue.summary()
     assert mine["success"] and mine["strategies"] == theirs["strategies"]
     assert [t.customer for t in flat.unwrapped.dialogue.transcript] == \
            [t.customer for t in expert.unwrapped.dialogue.transcript]
@@ -86,7 +86,7 @@ def test_content_choice_matters_wrong_attribute_draws_negative_feedback():
 
 
 def test_recommend_slots_beyond_the_matches_are_masked_and_rejected_in_strict_mode():
-    env = gym.make(FLAT, split="train")
+    env = gym.make(FLAT, split="train", strict=True)
     e = env.unwrapped
     seen_few = False
     for seed in range(30):
@@ -110,7 +110,7 @@ def test_recommend_slots_beyond_the_matches_are_masked_and_rejected_in_strict_mo
 
 
 def test_lenient_mode_scores_masked_acts_as_violations():
-    env = gym.make(FLAT, split="train", strict=False)
+    env = gym.make(FLAT, split="train", invalid_input="score")  # lenient is the default
     obs, _ = env.reset(seed=1)
     masked = int(np.flatnonzero(obs["action_mask"] == 0)[0])
     _, reward, *_, info = env.step(masked)

@@ -48,7 +48,7 @@ def test_no_masked_strategy_in_strict_mode(name, make):
 
 def test_strict_mode_does_raise_on_a_masked_strategy():
     # the guard the test above relies on: greeting mid-dialogue is masked and raises
-    env = gym.make("GOPO-Mgshop-v0", split="test")
+    env = gym.make("GOPO-Mgshop-v0", split="test", strict=True)
     env.reset(seed=0)
     env.step(0)
     assert not env.unwrapped.action_masks()[0]

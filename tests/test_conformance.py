@@ -15,15 +15,15 @@ from gopo_env.multiagent import mgshop_v0
 
 @pytest.mark.parametrize("env_id", ["GOPO-Mgshop-v0", "GOPO-Mgshop-Text-v0"])
 def test_gymnasium_check_env(env_id):
-    # The checker samples actions without the SOP mask, so it runs in the documented
-    # lenient mode (a masked strategy is scored as a violation instead of raised).
-    env = gym.make(env_id, strict=False)
+    # The checker samples actions without the SOP mask: by default a masked strategy is
+    # played and scored as a violation (tests/test_compatibility.py covers every view and source).
+    env = gym.make(env_id)
     check_env(env.unwrapped, skip_render_check=False)
 
 
 def test_sb3_check_env():
     sb3_checker = pytest.importorskip("stable_baselines3.common.env_checker")
-    env = gym.make("GOPO-Mgshop-v0", strict=False)
+    env = gym.make("GOPO-Mgshop-v0")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # SB3 warns about spaces it cannot use well
         sb3_checker.check_env(env.unwrapped, warn=True)

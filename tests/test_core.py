@@ -52,7 +52,7 @@ def test_returns_add_up_and_end_components_are_in_info():
     while not d.done:
         _, r, _, _, info = env.step(d.builtin_strategy())
         total += r
-    ep = info["episode"]
+    ep = info["summary"]
     assert math.isclose(total, d.episode_return)
     assert ep["success"] and 0 < ep["tse"] <= 1 and 0 < ep["esndcg"] <= 1 and ep["gre"] == 1.0
     names, gains, turns = ep["agenda"]["items"], ep["agenda"]["gains"], ep["agenda"]["achieved_turns"]

@@ -31,7 +31,7 @@ def _episode_json(env_id: str, seed: int) -> str:
         obs, _, terminated, truncated, info = env.step(action)
         done = terminated or truncated
     records = [r.as_dict() for r in env.unwrapped.dialogue.transcript]
-    return json.dumps({"transcript": records, "episode": info["episode"]}, sort_keys=True)
+    return json.dumps({"transcript": records, "episode": info["summary"]}, sort_keys=True)
 
 
 def test_same_seed_same_actions_same_transcript():

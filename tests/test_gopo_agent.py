@@ -27,7 +27,7 @@ def _episode(agent, env, seed, scenario_id):
         masks.append(obs["action_mask"].copy())
         obs, _, terminated, truncated, info = env.step(a)
         done = terminated or truncated
-    return actions, masks, info["episode"]
+    return actions, masks, info["summary"]
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,7 @@ def _episode_json(kwargs, seed, split="test", actions_seed=7):
         obs, _, term, trunc, info = env.step(int(rng.choice(np.flatnonzero(obs["action_mask"]))))
         done = term or trunc
     records = [r.as_dict() for r in env.unwrapped.dialogue.transcript]
-    return json.dumps({"transcript": records, "episode": info["episode"]}, sort_keys=True)
+    return json.dumps({"transcript": records, "episode": info["summary"]}, sort_keys=True)
 
 
 def test_same_seed_same_transcript_in_this_and_another_process(real):
@@ -152,10 +152,10 @@ def test_real_surface_is_deterministic_and_preserves_outcomes(real, source):
         plain_info, plain, _ = _play(kwargs, seed)
         surf_info, surf, _ = _play({**kwargs, "surface": "mgshopdial"}, seed)
         again_info, again, _ = _play({**kwargs, "surface": "mgshopdial"}, seed)
-        assert surf == again and surf_info["episode"] == again_info["episode"]
-        assert surf_info["episode"]["success"] == plain_info["episode"]["success"]
+        assert surf == again and surf_info["summary"] == again_info["summary"]
+        assert surf_info["summary"]["success"] == plain_info["summary"]["success"]
         for key in ("tse", "esndcg", "gre", "agenda", "polarities", "strategies"):
-            assert surf_info["episode"][key] == plain_info["episode"][key], key
+            assert surf_info["summary"][key] == plain_info["summary"][key], key
         def act(r):
             return r["intent"], r["polarity"], r["achieved"], r["response"]
 

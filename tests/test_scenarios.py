@@ -39,7 +39,7 @@ def test_sop_expert_solves_every_test_scenario(scenario):
     for seed in (0, 1):
         info = run_sop(env, seed, scenario.id)
         assert info["success"], env.unwrapped.render()
-        assert info["episode"]["tse"] > 0.5
+        assert info["summary"]["tse"] > 0.5
 
 
 def _play(policy, seed: int, scenario_id: str) -> dict:

@@ -34,8 +34,8 @@ def _recommend_first(d):
 def test_eliciting_before_recommending_pays():
     env = gym.make("GOPO-Mgshop-v0", split="test")
     ids = env.unwrapped.scenario_ids()
-    sop = [run_sop(env, i, sid)["episode"] for i, sid in enumerate(ids)]
-    myopic = [_play(env, i, sid, _recommend_first)["episode"] for i, sid in enumerate(ids)]
+    sop = [run_sop(env, i, sid)["summary"] for i, sid in enumerate(ids)]
+    myopic = [_play(env, i, sid, _recommend_first)["summary"] for i, sid in enumerate(ids)]
     tse_sop = statistics.fmean(e["tse"] for e in sop)
     tse_myopic = statistics.fmean(e["tse"] for e in myopic)
     neg_sop = statistics.fmean(e["negative_share"] for e in sop)

@@ -23,13 +23,23 @@ from gopo_env.core.domain import (
     Scenario,
 )
 from gopo_env.core.errors import InvalidActionError, ScenarioError
+from gopo_env.core.frozen import CopyableRandom
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.scoring import esndcg, tse
 from gopo_env.core.spaces import CONTROL_CHARS
 
 EXPERT, SERVICE = "expert", "service"
+SUMMARY_KEY = "summary"
+"""``info[SUMMARY_KEY]`` at the end of an episode: :meth:`Dialogue.summary` (every metric input).
+
+Not ``info["episode"]``: Gymnasium's ``RecordEpisodeStatistics`` and SB3's ``Monitor`` own that key."""
+FINAL_SCALARS = ("tse", "esndcg", "gre")
+"""Scalar metrics also put at the top level of the final ``info`` (besides ``success``), so that
+``Monitor(env, info_keywords=("success", "tse", "esndcg"))`` logs them."""
 INVALID_STRATEGY = -1
-"""Recorded in lenient mode for an out-of-range or non-integer strategy."""
+"""Recorded for an out-of-range or non-integer strategy under ``invalid_input="score"``."""
+INVALID_INPUT = ("raise", "score")
+"""What out-of-space input does: raise :class:`InvalidActionError`, or be scored as a violation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,9 @@ class TurnRecord:
 
     Turn 0 is the customer's opening line and has no assistant part.
     """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TurnRecord:
+        return self  # immutable: environment copies share it
 
     turn: int
     customer: str
@@ -65,8 +78,18 @@ class TurnRecord:
 class Dialogue:
     """One dialogue at a time between the two assistant roles and a simulated customer.
 
-    ``strict=True`` (default) raises :class:`InvalidActionError` on bad input; ``strict=False``
-    records the action as an SOP violation and goes on (the documented lenient mode).
+    Two kinds of bad input (docs/environment.md, "Bad input"):
+
+    * an **in-space action the SOP masks** (a strategy id in range that the mask forbids now):
+      by default it is carried out and scored as a ``masked_strategy`` violation -- the
+      convention of sb3-contrib's invalid-action environments and PettingZoo, so that unmasked
+      learners (SB3 ``PPO``) and the checkers run; ``strict=True`` raises
+      :class:`InvalidActionError` instead (a debugging mode for agents that should mask);
+    * **out-of-space input** (a strategy that is not an integer in ``[0, n_strategies)``; a
+      response that is not a ``str``, is blank, too long or holds control characters) raises
+      :class:`InvalidActionError` unless ``invalid_input="score"``, which records it as an
+      ``invalid_strategy`` / ``invalid_response`` violation and goes on (the leaderboard's
+      lenient track, for LLM output that cannot be pre-validated).
     """
 
     def __init__(
@@ -75,15 +98,19 @@ class Dialogue:
         *,
         split: str = "train",
         reward_config: RewardConfig | dict[str, Any] | None = None,
-        strict: bool = True,
+        strict: bool = False,
         max_turns: int | None = None,
+        invalid_input: str = "raise",
     ) -> None:
         if split not in SPLITS:
             raise ScenarioError(f"split must be one of {SPLITS}, got {split!r}")
+        if invalid_input not in INVALID_INPUT:
+            raise ValueError(f"invalid_input must be one of {INVALID_INPUT}, got {invalid_input!r}")
         self.domain = domain
         self.split = split
         self.rewards = RewardConfig.from_any(reward_config)
-        self.strict = strict
+        self.strict = bool(strict)
+        self.invalid_input = invalid_input
         self.max_turns = domain.max_turns if max_turns is None else int(max_turns)
         if self.max_turns < 1:
             raise ValueError(f"max_turns must be >= 1, got {max_turns}")
@@ -103,11 +130,11 @@ class Dialogue:
         sequence of unseeded resets after ``reset(seed=s)`` is reproducible too.
         """
         if seed is not None:
-            self._seeds = random.Random(seed)
+            self._seeds = CopyableRandom(seed)
             episode_seed = int(seed)
         else:
             if self._seeds is None:
-                self._seeds = random.Random()
+                self._seeds = CopyableRandom()
             episode_seed = int(self._seeds.random() * 2**53)
         if scenario_id is not None:
             scenario = self.domain.scenario(scenario_id)
@@ -185,7 +212,7 @@ class Dialogue:
         self._turn_violations = []
         value = _as_int(strategy)
         if value is None or not 0 <= value < self.n_strategies:
-            self._bad(
+            self._out_of_space(
                 EXPERT, turn, f"strategy {strategy!r} is not an integer in [0, {self.n_strategies})",
                 f"Pick one of the {self.n_strategies} strategies {list(self.domain.strategies)}.",
                 "invalid_strategy",
@@ -194,15 +221,26 @@ class Dialogue:
         else:
             if not self._current_mask()[value]:
                 allowed = [self.domain.strategies[i] for i in np.flatnonzero(self._mask)]
-                self._bad(
+                self._masked(
                     EXPERT, turn,
                     f"strategy {value} ({self.domain.strategies[value]}) is masked by the SOP",
-                    f"Choose among the allowed strategies {allowed} (observation['action_mask']).",
-                    "masked_strategy",
+                    f"Choose among the allowed strategies {allowed} (observation['action_mask'])",
                 )
         self.strategy = value
         self.phase = SERVICE
         return value
+
+    def void(self, violation: str = "masked_strategy") -> None:
+        """The expert's move is void and scored as ``violation`` (recorded as :data:`INVALID_STRATEGY`).
+
+        For a view whose in-space action has no playable content now (the flat view's
+        ``recommend[i]`` with fewer than i+1 matches); the built-in realizer then writes a
+        non-response that the customer reacts to.
+        """
+        self._require(EXPERT)
+        self._turn_violations = [violation]
+        self.strategy = INVALID_STRATEGY
+        self.phase = SERVICE
 
     def builtin_strategy(self) -> int:
         """The built-in Expert Agent's move: what the domain's SOP prescribes now."""
@@ -242,7 +280,7 @@ class Dialogue:
         problem = self._response_problem(text)
         if problem is None:
             return text
-        self._bad(
+        self._out_of_space(
             agent, self.turn + 1, problem,
             f"Write a non-empty string of printable text of at most "
             f"{self.domain.max_response_chars} characters.",
@@ -373,8 +411,11 @@ class Dialogue:
             info["faithful"] = last.faithful
             info["violations"] = list(last.violations)
         if self.done:
-            info["success"] = bool(episode.success())
-            info["episode"] = self.summary()
+            summary = self.summary()
+            info["success"] = summary["success"]
+            for key in FINAL_SCALARS:
+                info[key] = summary[key]
+            info[SUMMARY_KEY] = summary
         return info
 
     def render_text(self) -> str:
@@ -397,10 +438,23 @@ class Dialogue:
     def _name(self, strategy: int) -> str:
         return self.domain.strategies[strategy] if strategy >= 0 else "<invalid>"
 
-    def _bad(self, agent: str, turn: int, problem: str, fix: str, violation: str) -> None:
-        if self.strict:
-            raise InvalidActionError(agent, turn, problem, fix)
+    def _out_of_space(self, agent: str, turn: int, problem: str, fix: str, violation: str) -> None:
+        if self.invalid_input == "raise":
+            raise InvalidActionError(
+                agent, turn, problem,
+                f'{fix} (To score such input as a violation instead, make the env with '
+                f'invalid_input="score".)',
+            )
         self._turn_violations.append(violation)
+
+    def _masked(self, agent: str, turn: int, problem: str, fix: str) -> None:
+        if self.strict:
+            raise InvalidActionError(
+                agent, turn, problem,
+                f"{fix}: mask your policy (MaskablePPO calls env.action_masks()), or drop strict=True "
+                "so that a masked move is played and scored as an SOP violation (the default).",
+            )
+        self._turn_violations.append("masked_strategy")
 
     def _response_problem(self, text: Any) -> str | None:
         if not isinstance(text, str):
@@ -430,7 +484,7 @@ def _fresh(value: Any) -> Any:
     return value
 
 
-RESET_OPTIONS = ("scenario_id",)
+RESET_OPTIONS = ("scenario_id", "allow_other_split")
 
 
 def scenario_from_options(options: dict[str, Any] | None) -> str | None:
@@ -446,6 +500,39 @@ def scenario_from_options(options: dict[str, Any] | None) -> str | None:
     scenario_id = options.get("scenario_id")
     if scenario_id is not None and not isinstance(scenario_id, str):
         raise TypeError(f"reset option scenario_id must be a str, got {type(scenario_id).__name__}")
+    return scenario_id
+
+
+def pinned_scenario(dialogue: Dialogue, options: dict[str, Any] | None) -> str | None:
+    """The scenario ``reset(options=...)`` pins, checked against the env's split.
+
+    An env made for one split plays only that split's scenarios: pinning an id of another
+    split (a test env replaying a training scenario) raises :class:`ScenarioError` unless
+    ``options["allow_other_split"]`` is true; an unknown id raises listing ids of the env's split.
+    """
+    scenario_id = scenario_from_options(options)
+    if scenario_id is None:
+        return None
+    allow = bool((options or {}).get("allow_other_split", False))
+    own = dialogue.domain.scenarios(dialogue.split)
+    if any(s.id == scenario_id for s in own):
+        return scenario_id
+    examples = ", ".join(s.id for s in own[:3])
+    other = next((split for split in SPLITS if split != dialogue.split
+                  and any(s.id == scenario_id for s in dialogue.domain.scenarios(split))), None)
+    if other is None:
+        raise ScenarioError(
+            f"{dialogue.domain.name}: no scenario with id {scenario_id!r}; this env plays the "
+            f"{dialogue.split!r} split ({len(own)} scenarios, e.g. {examples}; list them with "
+            f"env.unwrapped.scenario_ids())"
+        )
+    if not allow:
+        raise ScenarioError(
+            f"{dialogue.domain.name}: scenario {scenario_id!r} belongs to the {other!r} split, but "
+            f"this env plays {dialogue.split!r} (e.g. {examples}). Pin one of its own ids, make the "
+            f"env with split={other!r}, or pass options={{'scenario_id': ..., "
+            f"'allow_other_split': True}} to play it anyway."
+        )
     return scenario_id
 
 

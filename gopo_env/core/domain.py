@@ -33,6 +33,9 @@ class Scenario(Protocol):
 class ParsedResponse:
     """What a domain parser recovers from a service response, whatever wrote it."""
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ParsedResponse:
+        return self  # immutable: environment copies share it
+
     strategy: int | None
     """The main strategy the text carries out, ``None`` if none is recognised."""
     moves: tuple[int, ...] = ()
@@ -54,6 +57,9 @@ class ParsedResponse:
 @dataclass(frozen=True, slots=True)
 class CustomerAct:
     """The customer's reply: its text plus the hidden act behind it."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CustomerAct:
+        return self  # immutable: environment copies share it
 
     utterance: str
     intent: str
@@ -262,6 +268,9 @@ class Domain(ABC):
     def toolkit(self) -> Toolkit | None:
         """The public toolkit of :class:`Toolkit` (``None``: agents get the transcript only)."""
         return None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Domain:
+        return self  # immutable once built: environment copies share it (pickle copies it)
 
     @abstractmethod
     def scenarios(self, split: str) -> Sequence[Scenario]:

@@ -10,8 +10,9 @@ class GopoError(Exception):
 class InvalidActionError(GopoError, ValueError):
     """An agent's action breaks the protocol (docs/environment.md, "Bad input").
 
-    Raised in the default strict mode; with ``strict=False`` the same action is instead
-    recorded and scored as an SOP violation (see ``docs/environment.md``).
+    Raised for out-of-space input (unless ``invalid_input="score"``) and, with ``strict=True``,
+    for an in-space action the SOP masks (by default that one is played and scored as an SOP
+    violation); see ``docs/environment.md``, "Bad input".
     """
 
     def __init__(self, agent: str, turn: int, problem: str, fix: str) -> None:
@@ -35,3 +36,22 @@ class ScenarioError(GopoError, KeyError):
 
 class DataError(GopoError):
     """A dataset is missing, malformed or failed verification (the message says how to fix it)."""
+
+
+class UnsupportedRenderModeError(GopoError, TypeError, ValueError):
+    """A ``render_mode`` the environment does not offer (it renders text: ``"ansi"``, ``"human"``).
+
+    Both a ``ValueError`` (what it is) and a ``TypeError``: Stable-Baselines3's ``make_vec_env``
+    asks every env for ``render_mode="rgb_array"`` and falls back to none on ``TypeError``, the
+    convention for environments that cannot render images.
+    """
+
+    def __init__(self, render_mode: object, supported: list[str] | None = None) -> None:
+        if supported is None:  # re-raised with a message (gymnasium.make adds the env id)
+            super().__init__(str(render_mode))
+            return
+        self.render_mode = render_mode
+        super().__init__(
+            f"render_mode must be one of {supported} or None, got {render_mode!r} "
+            "(the dialogue renders as text; render() with 'ansi' returns the transcript)"
+        )

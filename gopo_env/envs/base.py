@@ -6,9 +6,14 @@ from typing import Any
 
 import gymnasium as gym
 
-from gopo_env.core.dialogue import Dialogue, scenario_from_options
+from gopo_env.core.dialogue import Dialogue, pinned_scenario
+from gopo_env.core.errors import UnsupportedRenderModeError
+from gopo_env.core.frozen import InfoRecord
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.domains import make_domain
+
+RECORD_KEYS = ("state", "parsed", "context")
+"""``info`` entries that are :class:`InfoRecord` s (read-only mappings), not ``dict`` s."""
 
 
 class DialogueView(gym.Env):
@@ -26,30 +31,31 @@ class DialogueView(gym.Env):
         domain: str = "mgshop",
         split: str = "train",
         render_mode: str | None = None,
-        strict: bool = True,
+        strict: bool = False,
+        invalid_input: str = "raise",
         reward_config: RewardConfig | dict[str, Any] | None = None,
         max_turns: int | None = None,
         **domain_kwargs: Any,
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+            raise UnsupportedRenderModeError(render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
         self.dialogue = Dialogue(
             make_domain(domain, **domain_kwargs), split=split, reward_config=reward_config,
-            strict=strict, max_turns=max_turns,
+            strict=strict, max_turns=max_turns, invalid_input=invalid_input,
         )
 
     def _start(self, seed: int | None, options: dict[str, Any] | None) -> None:
         super().reset(seed=seed)
-        scenario_id = scenario_from_options(options)
+        scenario_id = pinned_scenario(self.dialogue, options)
         self.dialogue.reset(seed=seed, scenario_id=scenario_id)
 
     def _info(self) -> dict[str, Any]:
         info = self.dialogue.step_info()
         info["transcript"] = tuple(self.dialogue.transcript)
+        for key in RECORD_KEYS:  # kept whole by Gymnasium's vector envs (see InfoRecord)
+            if info.get(key) is not None:
+                info[key] = InfoRecord(info[key])
         return info
 
     def _after_step(self) -> None:

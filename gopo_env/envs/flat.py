@@ -20,10 +20,12 @@ from gopo_env.envs.base import DialogueView
 class FlatEnv(DialogueView):
     """Observation ``Dict(features, action_mask)`` over the flat acts, action ``Discrete(n_acts)``.
 
-    A masked act (strategy forbidden by the SOP, or a ``recommend[i]`` with fewer than i+1
-    matches) raises :class:`InvalidActionError` in strict mode; in lenient mode it is scored
-    as a violation (a forbidden strategy is played and flagged; missing content is recorded as
-    an invalid strategy). ``action_masks()`` serves sb3-contrib's ``MaskablePPO``.
+    A masked act (strategy forbidden by the SOP, or content that does not exist now: a
+    ``recommend[i]`` with fewer than i+1 matches, an attribute the item lacks) is scored as a
+    ``masked_strategy`` violation by default -- a forbidden strategy is played and flagged,
+    missing content is a void move -- and raises :class:`InvalidActionError` with
+    ``strict=True``. An action outside ``Discrete(n_acts)`` raises (``invalid_input="score"``
+    records it as ``invalid_strategy``). ``action_masks()`` serves sb3-contrib's ``MaskablePPO``.
     """
 
     def __init__(self, flat_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -79,19 +81,28 @@ class FlatEnv(DialogueView):
         act = _as_int(action)
         mask = self._act_mask()
         strategy_mask = d.mask()
-        if act is not None and 0 <= act < self.acts.n and mask[act]:
+        in_space = act is not None and 0 <= act < self.acts.n
+        if in_space and mask[act]:
             text = self._play(act)
+        elif not in_space:
+            if d.invalid_input == "raise":
+                raise InvalidActionError(
+                    "agent", d.turn + 1, f"action {action!r} is not an integer in [0, {self.acts.n})",
+                    f"Pick one of the {self.acts.n} acts {list(self.acts.names)} (env.unwrapped.acts.names). "
+                    '(To score such input as a violation instead, make the env with invalid_input="score".)')
+            d.choose(INVALID_STRATEGY)  # recorded as invalid_strategy
+            text = d.realize()
         elif d.strict:
             allowed = [self.acts.names[i] for i in np.flatnonzero(mask)]
-            what = (f"act {act} ({self.acts.names[act]}) is masked"
-                    if act is not None and 0 <= act < self.acts.n
-                    else f"action {action!r} is not an integer in [0, {self.acts.n})")
-            raise InvalidActionError("agent", d.turn + 1, what,
-                                     f"Choose among the allowed acts {allowed} (observation['action_mask']).")
-        elif act is not None and 0 <= act < self.acts.n and not strategy_mask[self.acts.strategy_of(act)]:
-            text = self._play(act)  # lenient: the dialogue records the masked strategy
+            raise InvalidActionError(
+                "agent", d.turn + 1, f"act {act} ({self.acts.names[act]}) is masked",
+                f"Choose among the allowed acts {allowed} (observation['action_mask']): mask your policy "
+                "(MaskablePPO calls env.action_masks()), or drop strict=True so that a masked act is "
+                "played and scored as an SOP violation (the default).")
+        elif self.acts.mask(np.ones_like(strategy_mask), self._state())[act]:
+            text = self._play(act)  # the content exists: the dialogue records the masked strategy
         else:
-            d.choose(INVALID_STRATEGY)
+            d.void("masked_strategy")  # no such content now (a missing match or attribute)
             text = d.realize()
         reward = d.respond(text)
         self._after_step()

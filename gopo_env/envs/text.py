@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gopo_env.core.dialogue import TurnRecord
+from gopo_env.core.frozen import InfoRecord
 from gopo_env.core.spaces import DialogueText
 from gopo_env.envs.base import DialogueView
 
@@ -40,7 +41,7 @@ class TextEnv(DialogueView):
 
     def _info(self) -> dict[str, Any]:
         info = super()._info()
-        info["context"] = self.dialogue.episode.context()  # catalogue facts: the writer has no parser
+        info["context"] = InfoRecord(self.dialogue.episode.context())  # the writer has no parser
         return info
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):

@@ -17,8 +17,10 @@ def aec_env(**kwargs: Any):
     return wrappers.OrderEnforcingWrapper(aec)
 
 
-def parallel_env(**kwargs: Any):
-    """The Parallel view, by PettingZoo's turn-based conversion (only the active agent acts)."""
-    from pettingzoo.utils.conversions import turn_based_aec_to_parallel
+def parallel_env(inactive_action: str = "warn", **kwargs: Any):
+    """The turn-based Parallel view: only ``infos[a]["active_agent"]`` acts each step; an
+    inactive agent's action other than ``None`` warns (``inactive_action``: "warn", "raise",
+    "ignore"; see :mod:`gopo_env.multiagent.parallel`)."""
+    from gopo_env.multiagent.parallel import TurnBasedParallelEnv
 
-    return turn_based_aec_to_parallel(aec_env(**kwargs))
+    return TurnBasedParallelEnv(aec_env(**kwargs), inactive_action=inactive_action)

@@ -8,7 +8,8 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import AECEnv
 
-from gopo_env.core.dialogue import EXPERT, SERVICE, Dialogue, scenario_from_options
+from gopo_env.core.dialogue import EXPERT, SERVICE, Dialogue, pinned_scenario
+from gopo_env.core.errors import UnsupportedRenderModeError
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.spaces import DialogueText
 from gopo_env.domains import make_domain
@@ -32,18 +33,19 @@ class DialogueAECEnv(AECEnv):
         domain: str = "mgshop",
         split: str = "train",
         render_mode: str | None = None,
-        strict: bool = True,
+        strict: bool = False,
+        invalid_input: str = "raise",
         reward_config: RewardConfig | dict[str, Any] | None = None,
         max_turns: int | None = None,
         **domain_kwargs: Any,
     ) -> None:
         super().__init__()
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
+            raise UnsupportedRenderModeError(render_mode, self.metadata["render_modes"])
         self.render_mode = render_mode
         self.dialogue = Dialogue(
             make_domain(domain, **domain_kwargs), split=split, reward_config=reward_config,
-            strict=strict, max_turns=max_turns,
+            strict=strict, max_turns=max_turns, invalid_input=invalid_input,
         )
         n = self.dialogue.n_strategies
         features = spaces.Box(-1.0, 1.0, (self.dialogue.domain.n_features,), np.float32)
@@ -75,7 +77,7 @@ class DialogueAECEnv(AECEnv):
                 "customer": d.transcript[-1].customer}
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
-        scenario_id = scenario_from_options(options)
+        scenario_id = pinned_scenario(self.dialogue, options)
         self.dialogue.reset(seed=seed, scenario_id=scenario_id)
         self.agents = self.possible_agents[:]
         self.rewards = {a: 0.0 for a in self.agents}

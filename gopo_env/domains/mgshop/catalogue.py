@@ -11,9 +11,11 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import MappingProxyType
+
+from gopo_env.core.frozen import FrozenMap, share_on_deepcopy
 
 
+@share_on_deepcopy
 @dataclass(frozen=True)
 class CategorySchema:
     """The vocabulary of one category: what a customer can need and ask about."""
@@ -27,10 +29,10 @@ class CategorySchema:
     """Attribute -> its possible values (unique words within the category)."""
     questions: Mapping[str, str]
     """Attribute -> how a customer asks about it."""
-    disclose: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    disclose: Mapping[str, str] = field(default_factory=lambda: FrozenMap({}))
     """Attribute -> how a customer states it ("{v}" the value, "{a}" with its article); the
     simulator's own phrases cover the embedded attributes."""
-    answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    answers: Mapping[str, str] = field(default_factory=lambda: FrozenMap({}))
     """Attribute -> how the built-in CS Agent states it ("is {v}"); as ``disclose``."""
 
 
@@ -38,16 +40,16 @@ CATEGORIES: dict[str, CategorySchema] = {
     "books": CategorySchema(
         name="books",
         label="a book",
-        kinds=MappingProxyType({
+        kinds=FrozenMap({
             "thriller": (8, 28), "romance": (6, 22), "science fiction": (8, 30),
             "biography": (10, 35), "classic literature": (5, 25), "fantasy": (8, 32),
         }),
-        attributes=MappingProxyType({
+        attributes=FrozenMap({
             "format": ("hardcover", "paperback", "ebook", "audiobook"),
             "audience": ("adult readers", "young adults", "all ages"),
             "length": ("short read", "medium length", "long read"),
         }),
-        questions=MappingProxyType({
+        questions=FrozenMap({
             "format": "Which format is it available in?",
             "audience": "Who is it written for?",
             "length": "How long is it?",
@@ -57,16 +59,16 @@ CATEGORIES: dict[str, CategorySchema] = {
     "sports_outdoors": CategorySchema(
         name="sports_outdoors",
         label="something for sports and outdoors",
-        kinds=MappingProxyType({
+        kinds=FrozenMap({
             "tent": (60, 320), "backpack": (35, 180), "water bottle": (10, 45),
             "yoga mat": (18, 90), "hiking boots": (55, 240), "bike helmet": (30, 150),
         }),
-        attributes=MappingProxyType({
+        attributes=FrozenMap({
             "color": ("black", "blue", "green", "red", "grey", "orange"),
             "protection": ("waterproof", "water-resistant", "not weatherproof"),
             "weight": ("ultralight", "standard weight", "heavy-duty"),
         }),
-        questions=MappingProxyType({
+        questions=FrozenMap({
             "color": "What color is it?",
             "protection": "Is it waterproof?",
             "weight": "How heavy is it?",
@@ -76,16 +78,16 @@ CATEGORIES: dict[str, CategorySchema] = {
     "office_products": CategorySchema(
         name="office_products",
         label="some office products",
-        kinds=MappingProxyType({
+        kinds=FrozenMap({
             "desk lamp": (15, 90), "notebook": (4, 30), "pen set": (6, 45),
             "office chair": (80, 450), "stapler": (8, 40), "monitor stand": (20, 120),
         }),
-        attributes=MappingProxyType({
+        attributes=FrozenMap({
             "color": ("black", "white", "silver", "blue", "walnut"),
             "material": ("metal", "plastic", "bamboo", "fabric", "recycled paper"),
             "warranty": ("1-year warranty", "2-year warranty", "lifetime warranty"),
         }),
-        questions=MappingProxyType({
+        questions=FrozenMap({
             "color": "What color does it come in?",
             "material": "What is it made of?",
             "warranty": "What warranty does it have?",
@@ -95,16 +97,16 @@ CATEGORIES: dict[str, CategorySchema] = {
     "cellphones_accessories": CategorySchema(
         name="cellphones_accessories",
         label="a phone accessory",
-        kinds=MappingProxyType({
+        kinds=FrozenMap({
             "phone case": (8, 60), "charger": (10, 70), "wireless earbuds": (25, 250),
             "screen protector": (5, 35), "power bank": (15, 90), "smartphone": (150, 1100),
         }),
-        attributes=MappingProxyType({
+        attributes=FrozenMap({
             "compatibility": ("iPhone", "Android", "universal"),
             "color": ("black", "white", "navy", "pink", "transparent"),
             "brand": ("Voltra", "Nexon", "Kestrel", "Aurix"),
         }),
-        questions=MappingProxyType({
+        questions=FrozenMap({
             "compatibility": "Which phones does it work with?",
             "color": "What color is it?",
             "brand": "Which brand makes it?",
@@ -128,6 +130,7 @@ _MODEL_WORDS = (
 PRODUCTS_PER_KIND = 6
 
 
+@share_on_deepcopy
 @dataclass(frozen=True, eq=False)
 class Product:
     """One catalogue item (compared by identity: the catalogue holds one of each)."""
@@ -167,6 +170,12 @@ class Catalogue(tuple):
         obj = super().__new__(cls, products)
         obj.schema = schema
         return obj
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (tuple(self), self.schema))
+
+    def __deepcopy__(self, memo: dict) -> Catalogue:
+        return self  # immutable shared data: environment copies share it
 
 
 def schema_of(products: tuple[Product, ...], category: str | None = None) -> CategorySchema:
@@ -221,8 +230,8 @@ def embedded_catalogue() -> dict[str, tuple[Product, ...]]:
                         kind=kind,
                         price=max(price, 0.99),
                         rating=rating,
-                        attributes=MappingProxyType(attrs),
+                        attributes=FrozenMap(attrs),
                     )
                 )
-        catalogue[cat.name] = tuple(items)
+        catalogue[cat.name] = Catalogue(items, cat)  # shared, not copied, by env deep copies
     return catalogue

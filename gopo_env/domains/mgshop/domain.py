@@ -69,6 +69,11 @@ class MgshopDomain(Domain):
             self._scenarios = embedded_scenarios(self.params, scenario_seed)
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
+        every = [sc for split in SPLITS for sc in self._scenarios[split]]
+        # feature scale: counts of items / disclosed attributes over the largest a scenario has
+        # (at least 2, the embedded scale; MG-ShopDial has scenarios with 3-4 items)
+        self.feature_scale = (max(2, max(len(sc.items) for sc in every)),
+                              max(2, max(len(it.attributes) for sc in every for it in sc.items)))
 
     @property
     def catalogues(self) -> dict[str, tuple[Product, ...]]:
@@ -103,4 +108,4 @@ class MgshopDomain(Domain):
 
     def start(self, scenario: MgshopScenario, seed: int) -> MgshopEpisode:  # type: ignore[override]
         return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
-                             self.max_turns, self.surface)
+                             self.max_turns, self.surface, self.feature_scale)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import numpy as np
 
 from gopo_env.core.domain import CustomerAct, DomainEpisode, ParsedResponse
+from gopo_env.core.frozen import CopyableRandom
 from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.parser import category_parser
@@ -45,8 +45,10 @@ assert len(FEATURE_NAMES) == N_FEATURES
 class MgshopEpisode(DomainEpisode):
     def __init__(self, scenario: MgshopScenario, products: tuple[Product, ...],
                  params: MgshopParams, seed: int, max_turns: int,
-                 surface: CustomerSurface | None = None) -> None:
+                 surface: CustomerSurface | None = None, scale: tuple[int, int] = (2, 2)) -> None:
         self.scenario = scenario
+        # count features are divided by the source's largest count, so they stay in [0, 1]
+        self._items_scale, self._attributes_scale = scale
         self.seed = seed
         self.surface = surface
         self.params = params
@@ -54,9 +56,9 @@ class MgshopEpisode(DomainEpisode):
         self.parser = category_parser(scenario.category, products)
         # separate streams, so the built-in realizer's draws never shift the customer's
         self.customer = Customer(scenario, products, self.parser, params,
-                                 random.Random(f"customer:{seed}"))
+                                 CopyableRandom(f"customer:{seed}"))
         self.state = PublicState()
-        self.realizer = Realizer(self.state, products, random.Random(f"realizer:{seed}"))
+        self.realizer = Realizer(self.state, products, CopyableRandom(f"realizer:{seed}"))
         self._category = _CATEGORY_INDEX[scenario.category]
 
     def opening(self) -> CustomerAct:
@@ -74,11 +76,11 @@ class MgshopEpisode(DomainEpisode):
         out[0] = turn / self.max_turns
         out[1] = st.greeted
         out[2] = st.need_known
-        out[3] = len(st.kinds) / 2
-        out[4] = st.item / 2
-        out[5] = len(st.bought) / 2
+        out[3] = len(st.kinds) / self._items_scale
+        out[4] = st.item / self._items_scale
+        out[5] = len(st.bought) / self._items_scale
         out[6] = known is not None and known.max_price is not None
-        out[7] = (len(known.attributes) / 2) if known is not None else 0.0
+        out[7] = (len(known.attributes) / self._attributes_scale) if known is not None else 0.0
         out[8] = st.min_rating is not None
         out[9] = st.prefs_done
         out[10] = st.candidate is not None

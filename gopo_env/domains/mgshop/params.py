@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from gopo_env.core.frozen import share_on_deepcopy
+
 CALIBRATED_PATH = Path(__file__).with_name("calibrated.json")
 """The parameter file fitted to MG-ShopDial (``params="calibrated"``; docs/calibration.md)."""
 
 
+@share_on_deepcopy
 @dataclass(frozen=True)
 class MgshopParams:
     """Simulator and scenario-generator parameters (ranges are uniform draws per persona)."""

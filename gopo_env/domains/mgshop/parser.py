@@ -96,6 +96,18 @@ class CategoryParser:
         # parsing is a pure function of (text, context) and templates repeat: cache it
         self.parse = lru_cache(maxsize=8192)(self._parse)  # type: ignore[method-assign]
 
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("parse", None)  # the per-instance memo: rebuilt on unpickling
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.parse = lru_cache(maxsize=8192)(self._parse)  # type: ignore[method-assign]
+
+    def __deepcopy__(self, memo: dict) -> CategoryParser:
+        return self  # a pure function of its catalogue: environment copies share it
+
     def parse(self, text: str, context: str | None = None) -> ParsedResponse:
         """Parse ``text``; facts stated before any item is named attach to ``context``."""
         return self._parse(text, context)

@@ -10,6 +10,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from gopo_env.core.frozen import FrozenMap
 from gopo_env.domains.mgshop.catalogue import Product, schema_of, stars
 from gopo_env.domains.mgshop.state import KnownNeed, PublicState
 from gopo_env.domains.mgshop.strategies import (
@@ -63,7 +64,7 @@ class Realizer:
     def __init__(self, state: PublicState, products: tuple[Product, ...], rng: random.Random):
         self.state = state
         self.products = products
-        self.by_id = {p.id: p for p in products}
+        self.by_id = FrozenMap({p.id: p for p in products})  # shared by env deep copies
         self.rng = rng
         self.schema = schema_of(products) if products else None
 

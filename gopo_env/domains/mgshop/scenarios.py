@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gopo_env.core.frozen import share_on_deepcopy
 from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product, embedded_catalogue
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.strategies import (
@@ -67,6 +68,7 @@ class Question:
     attribute: str
 
 
+@share_on_deepcopy
 @dataclass(frozen=True)
 class MgshopScenario:
     id: str

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 
 from gopo_env.core.domain import CustomerAct, ParsedResponse
+from gopo_env.core.frozen import FrozenMap
 from gopo_env.domains.mgshop.catalogue import Product, schema_of, stars
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.parser import CategoryParser
@@ -70,7 +71,7 @@ class Customer:
     def __init__(self, scenario: MgshopScenario, products: tuple[Product, ...],
                  parser: CategoryParser, params: MgshopParams, rng: random.Random) -> None:
         self.scenario = scenario
-        self.products = {p.id: p for p in products}
+        self.products = FrozenMap({p.id: p for p in products})  # shared by env deep copies
         self.schema = schema_of(products, scenario.category)
         self.parser = parser
         self.params = params

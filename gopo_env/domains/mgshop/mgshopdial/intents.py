@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
+from gopo_env.core.frozen import FrozenMap
 from gopo_env.domains.mgshop.state import ACTS
 from gopo_env.domains.mgshop.strategies import (
     ANSWER,
@@ -50,7 +50,7 @@ MG_INTENTS: tuple[str, ...] = (
 ASSISTANT_SPEAKER, CUSTOMER_SPEAKER = "assistant", "customer"
 
 # ---------------------------------------------------------------- assistant side
-WIZARD_INTENT_RULE: Mapping[str, str] = MappingProxyType({
+WIZARD_INTENT_RULE: Mapping[str, str] = FrozenMap({
     "greeting": "greet at the dialogue's first assistant turn, else end (a closing 'thanks, bye')",
     "elicit": "elicit_need for the first elicitation before any item was presented, "
               "else elicit_preferences",
@@ -76,7 +76,7 @@ CLOSE_PATTERN = re.compile(
 """MG-ShopDial has no intent for proposing the purchase; an assistant utterance offering to
 put the item in the basket (or asking whether to buy *it*) is the ``close`` strategy."""
 
-STRATEGY_TO_WIZARD: Mapping[str, str] = MappingProxyType({
+STRATEGY_TO_WIZARD: Mapping[str, str] = FrozenMap({
     "greet": "greeting", "elicit_need": "elicit", "elicit_preferences": "elicit",
     "clarify": "clarify", "search": "recommend", "recommend": "recommend", "explain": "explain",
     "answer": "answer", "open_question": "o_question",
@@ -90,7 +90,7 @@ _PRIORITY = (CLOSE, ANSWER, RECOMMEND, SEARCH, EXPLAIN, CLARIFY, ELICIT_PREFEREN
 """Tie-break between strategies with equal weight in one turn: the more specific move wins."""
 
 # ---------------------------------------------------------------- customer side
-ACT_TO_CLIENT: Mapping[str, str] = MappingProxyType({
+ACT_TO_CLIENT: Mapping[str, str] = FrozenMap({
     "greeting": "greeting",
     "disclose": "disclose",
     "confirm": "answer",       # "Yes, exactly." in reply to clarify
@@ -106,7 +106,7 @@ ACT_TO_CLIENT: Mapping[str, str] = MappingProxyType({
 })
 """Which MG-ShopDial client intent a simulated customer act counts as."""
 
-CLIENT_TO_ACT: Mapping[str, str | None] = MappingProxyType({
+CLIENT_TO_ACT: Mapping[str, str | None] = FrozenMap({
     "greeting": "greeting",
     "disclose": "disclose",
     "elicit": "disclose",      # customers' "elicit" utterances state requirements ("my budget is ...")

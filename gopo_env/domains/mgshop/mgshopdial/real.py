@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
 
 from gopo_env.core.errors import DataError
+from gopo_env.core.frozen import FrozenMap
 from gopo_env.domains.mgshop.catalogue import Catalogue, CategorySchema, Product
 from gopo_env.domains.mgshop.mgshopdial.loader import MgshopDialData, RealDialogue, RealItem, load_mgshopdial
 from gopo_env.domains.mgshop.scenarios import ItemNeed, MgshopScenario, Question
@@ -66,10 +66,10 @@ VOCABULARIES: dict[str, Vocabulary] = {
             ("sociology", r"sociolog|\bcaste\b", r"sociology"),
             ("classical literature", r"\bclassics?\b", r"classic(?:al)? literature"),
         ),
-        attributes=MappingProxyType({}),  # authors are added from the catalogue ("<title> by <author>")
-        questions=MappingProxyType({"author": "Who wrote it?", "rating": "How well is it rated?"}),
-        disclose=MappingProxyType({"author": "I'd like a book by {v}."}),
-        answers=MappingProxyType({"author": "is written by {v}"}),
+        attributes=FrozenMap({}),  # authors are added from the catalogue ("<title> by <author>")
+        questions=FrozenMap({"author": "Who wrote it?", "rating": "How well is it rated?"}),
+        disclose=FrozenMap({"author": "I'd like a book by {v}."}),
+        answers=FrozenMap({"author": "is written by {v}"}),
         fields=("name",),
     ),
     "sports_outdoors": Vocabulary(
@@ -84,16 +84,16 @@ VOCABULARIES: dict[str, Vocabulary] = {
             ("protective gear", r"hockey pants|shoulder pad|hockey gloves|\bgloves\b",
              r"protection gear|protective gear|\bpads\b"),
         ),
-        attributes=MappingProxyType({
+        attributes=FrozenMap({
             "color": _colors("red", "black", "white", "blue", "green"),
             "material": (("recycled", r"\brecycled\b"), ("graphite", r"graphite|carbon fiber"),
                          ("goose feather", r"goose feather"), ("nylon", r"\bnylon\b"),
                          ("steel", r"\bsteel\b")),
         }),
-        questions=MappingProxyType({"color": "What color is it?", "material": "What is it made of?",
+        questions=FrozenMap({"color": "What color is it?", "material": "What is it made of?",
                                     "rating": "What do other customers think of it?"}),
-        disclose=MappingProxyType({"material": "It should be made of {v} material."}),
-        answers=MappingProxyType({"material": "is made of {v} material"}),
+        disclose=FrozenMap({"material": "It should be made of {v} material."}),
+        answers=FrozenMap({"material": "is made of {v} material"}),
         fields=("name", "short_description"),
     ),
     "office_products": Vocabulary(
@@ -108,11 +108,11 @@ VOCABULARIES: dict[str, Vocabulary] = {
             ("pen", r"\bpens?\b", r"\bpens?\b"),
             ("notebook", r"notebook", r"notebook"),
         ),
-        attributes=MappingProxyType({"color": _colors("green", "black", "white", "clear", "blue", "pink")}),
-        questions=MappingProxyType({"color": "What color does it come in?",
+        attributes=FrozenMap({"color": _colors("green", "black", "white", "clear", "blue", "pink")}),
+        questions=FrozenMap({"color": "What color does it come in?",
                                     "rating": "Is it well reviewed?"}),
-        disclose=MappingProxyType({}),
-        answers=MappingProxyType({}),
+        disclose=FrozenMap({}),
+        answers=FrozenMap({}),
         fields=("name", "short_description"),
     ),
     "cellphones_accessories": Vocabulary(
@@ -126,11 +126,11 @@ VOCABULARIES: dict[str, Vocabulary] = {
             ("headphones", r"headphones", r"headphones"),
             ("smartphone", r"smartphone|cell phone|android phone", r"smartphone|\bphone\b"),
         ),
-        attributes=MappingProxyType({"color": _colors("black", "white", "blue", "pink")}),
-        questions=MappingProxyType({"storage": "How much storage does it have?",
+        attributes=FrozenMap({"color": _colors("black", "white", "blue", "pink")}),
+        questions=FrozenMap({"storage": "How much storage does it have?",
                                     "color": "What color is it?", "rating": "How is it rated?"}),
-        disclose=MappingProxyType({"storage": "It needs {v} of storage."}),
-        answers=MappingProxyType({"storage": "has {v} of storage"}),
+        disclose=FrozenMap({"storage": "It needs {v} of storage."}),
+        answers=FrozenMap({"storage": "has {v} of storage"}),
         fields=("name",),
     ),
 }
@@ -193,8 +193,8 @@ def _schema(category: str, products: list[Product]) -> CategorySchema:
     if category == "cellphones_accessories":
         values["storage"] = list(_STORAGE_VALUES)
     return CategorySchema(
-        name=category, label=vocab.label, kinds=MappingProxyType(kinds),
-        attributes=MappingProxyType({a: tuple(v) for a, v in values.items() if v}),
+        name=category, label=vocab.label, kinds=FrozenMap(kinds),
+        attributes=FrozenMap({a: tuple(v) for a, v in values.items() if v}),
         questions=vocab.questions, disclose=vocab.disclose, answers=vocab.answers,
     )
 
@@ -210,7 +210,7 @@ def real_catalogue(data: MgshopDialData, category: str) -> Catalogue:
         products.append(Product(
             id=f"{category}-r{i:02d}", category=category, name=item.name, kind=kind,
             price=item.price, rating=item.rating,
-            attributes=MappingProxyType(item_attributes(category, item, kind)),
+            attributes=FrozenMap(item_attributes(category, item, kind)),
         ))
     return Catalogue(products, _schema(category, products))
 

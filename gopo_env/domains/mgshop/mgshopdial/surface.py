@@ -7,8 +7,20 @@ change. For each act it retrieves, from the same category, a real client utteran
 majority intent is the act's MG-ShopDial intent (``intents.ACT_TO_CLIENT``) and whose
 entities (kinds, prices, attribute values) are exactly the kinds of facts the act discloses;
 those entities are then replaced by the act's own values. Utterances naming a product, a
-brand or a number that cannot be adapted are never used. With no such utterance the template
-wording stays. Same-goal utterances are preferred; the draw uses the per-turn seeded stream.
+brand, a person or a number that cannot be adapted are never used. With no such utterance the
+template wording stays. Same-goal utterances are preferred; the draw uses the per-turn seeded
+stream.
+
+Well-formedness (checked over every real scenario by ``tests/test_surface_real.py``):
+
+* an entity is a whole word or phrase: a kind rule matching inside a longer word ("vlog" in
+  "vlogger") makes the utterance unusable, a plural ending ("running shoe" in "running shoes")
+  is part of the entity, and the replacement keeps the number (``_adapt``);
+* a replacement never repeats the words before it ("ice" + "ice skates");
+* retrieval stays on topic: an utterance that names a kind of the category outside its entities
+  (:func:`topic_lexicon`: "badminton", "helmets", "shoes") is used only in a scenario that has
+  that kind;
+* a reply to the assistant's greeting is a plain greeting (it states no need: the opening did).
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ from pathlib import Path
 
 from gopo_env.core.domain import CustomerAct
 from gopo_env.core.errors import DomainError
+from gopo_env.core.frozen import share_on_deepcopy
 from gopo_env.domains.mgshop.catalogue import CATEGORIES
 from gopo_env.domains.mgshop.mgshopdial.intents import ACT_TO_CLIENT, turn_strategies
 from gopo_env.domains.mgshop.mgshopdial.loader import MgshopDialData, load_mgshopdial
@@ -32,6 +45,24 @@ _PRICE = re.compile(r"\$\s?(\d+(?:[.,]\d{1,2})?)")
 _GB = re.compile(r"\b\d+\s?GB\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _ARTICLE = re.compile(r"\b(an?) $", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]+")
+_PLURAL_TAIL = ("s", "es")
+# a person's name ("Agatha Christie is more about ..."): not adaptable, so not used
+_NAME = re.compile(r"\b(?!(?:Hi|Hello|Hey|Good|Thank|Thanks|Dear|Ok|Okay|Yes|No|Well|So)\b)"
+                   r"[A-Z][a-z]+ [A-Z][a-z]+\b")
+_REPEAT = re.compile(r"\b(\w+(?: \w+)?) \1\b", re.IGNORECASE)  # "at least at least"
+NEED = r"\b(?:looking|need|want|buy|search\w*|shopping|present|gift|ask|interested|help)\b"
+"""Words of a need statement: an opening has one, a reply to the assistant's greeting has none."""
+
+# kind-rule words too generic to mark a topic ("light" weight, a pencil "case", phone accessories)
+_GENERIC = frozenset({"true", "facts", "story", "love", "fiction", "case", "set", "copy", "art",
+                      "supplies", "printer", "phone", "cell", "android", "light", "lights", "kit",
+                      "stick", "video", "gear"})
+# words that name a kind but are in no kind rule (a racquet's strings, a shuttlecock's feathers)
+_EXTRA_TOPICS: Mapping[str, Mapping[str, str]] = {
+    "sports_outdoors": {"string": "badminton racquet", "court": "badminton racquet",
+                        "feather": "shuttlecock"},
+}
 
 QUESTION_CUES: Mapping[str, str] = {
     "color": r"colou?r", "material": r"made (?:of|from)|material", "rating": r"rat(?:ed|ing)|reviews?|stars?",
@@ -64,6 +95,43 @@ class _Entry:
     goal: str
     entities: tuple[tuple[int, int, str], ...]
     """(start, end, type): type "kind", "price" or "attr:<name>", in text order."""
+    topics: tuple[frozenset[str], ...] = ()
+    """For each topic word outside the entities: the kinds it names (one must be the scenario's)."""
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def topic_lexicon(category: str) -> dict[str, frozenset[str]]:
+    """Stemmed topic word -> the kinds of ``category`` it names, from the kind names and rules.
+
+    Generic words (:data:`_GENERIC`) are left out: they do not tell one kind from another.
+    """
+    lexicon: dict[str, set[str]] = {}
+    for kind, item_rule, description_rule in VOCABULARIES[category].kinds:
+        words = set(re.findall(r"[a-z]{3,}", kind))
+        for rule in (item_rule, description_rule or ""):
+            for alternative in rule.split("|"):
+                alternative = re.sub(r"\\b|\(\?:|\)|\?|\[.*?\]|\\s\+?", " ", alternative)
+                words |= set(re.findall(r"[a-z]{3,}", alternative))
+        for word in words - _GENERIC:
+            lexicon.setdefault(_stem(word), set()).add(kind)
+    for word, kind in _EXTRA_TOPICS.get(category, {}).items():
+        lexicon.setdefault(_stem(word), set()).add(kind)
+    return {w: frozenset(k) for w, k in lexicon.items()}
+
+
+def _topics(text: str, spans, lexicon: Mapping[str, frozenset[str]]) -> tuple[frozenset[str], ...]:
+    found = []
+    for m in _WORD.finditer(text):
+        if any(a <= m.start() < b for a, b, _ in spans):
+            continue
+        kinds = lexicon.get(_stem(m.group()))
+        if kinds is not None:
+            found.append(kinds)
+    return tuple(found)
 
 
 def _a(noun: str) -> str:
@@ -96,8 +164,22 @@ def _blocked(category: str, data: MgshopDialData) -> re.Pattern:
                       re.IGNORECASE)
 
 
+def _whole(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The match widened to whole words; None if it sits inside a longer word (not a plural)."""
+    left = start
+    while left > 0 and (text[left - 1].isalnum() or text[left - 1] == "-"):
+        left -= 1
+    right = end
+    while right < len(text) and (text[right].isalnum() or text[right] == "-"):
+        right += 1
+    if left != start or text[end:right].lower() not in ("", *_PLURAL_TAIL):
+        return None
+    return start, right
+
+
 def _entities(text: str, kind_rules, value_rules) -> tuple[tuple[int, int, str], ...] | None:
-    """Entity spans of ``text``, or None if it holds a number that is not a price or a size in GB."""
+    """Entity spans of ``text``, or None if it cannot be adapted: a number that is not a price or
+    a size in GB, or a kind or value found inside a longer word ("vlog" in "vlogger")."""
     spans: list[tuple[int, int, str]] = []
     for m in _PRICE.finditer(text):
         spans.append((m.start(), m.end(), "price"))
@@ -108,8 +190,12 @@ def _entities(text: str, kind_rules, value_rules) -> tuple[tuple[int, int, str],
         return None
     for etype, rule in [*(("kind", r) for r in kind_rules), *value_rules]:
         for m in re.finditer(rule, text, re.IGNORECASE):
-            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
-                spans.append((m.start(), m.end(), etype))
+            if any(a < m.end() and m.start() < b for a, b, _ in spans):
+                continue
+            whole = _whole(text, m.start(), m.end())
+            if whole is None:
+                return None
+            spans.append((*whole, etype))
     return tuple(sorted(spans))
 
 
@@ -122,17 +208,19 @@ def _index(root: str) -> dict[str, tuple[_Entry, ...]]:
     rules = {}
     for c in data.catalogues:
         kind_rules = [r for _, item_rule, d in VOCABULARIES[c].kinds for r in (item_rule, d) if r]
-        rules[c] = (kind_rules, _value_rules(c, catalogues[c].schema.attributes), _blocked(c, data))
+        rules[c] = (kind_rules, _value_rules(c, catalogues[c].schema.attributes), _blocked(c, data),
+                    topic_lexicon(c))
     for dialogue in data.dialogues:
-        kind_rules, value_rules, blocked = rules[dialogue.category]
+        kind_rules, value_rules, blocked, lexicon = rules[dialogue.category]
         for utt in dialogue.utterances:
             text = " ".join(utt.text.split())
             if utt.speaker != "customer" or not text or "[NAME]" in text or len(text) > 200 \
-                    or blocked.search(text):
+                    or blocked.search(text) or _NAME.search(text) or _REPEAT.search(text):
                 continue
             entities = _entities(text, kind_rules, value_rules)
             if entities is not None:
-                out[dialogue.category].append(_Entry(text, utt.intent, utt.goal, entities))
+                out[dialogue.category].append(
+                    _Entry(text, utt.intent, utt.goal, entities, _topics(text, entities, lexicon)))
     return {c: tuple(v) for c, v in out.items()}
 
 
@@ -154,8 +242,19 @@ def _required(act: CustomerAct) -> tuple[list[tuple[str, str]], str | None]:
     return facts, question
 
 
-def _adapt(entry: _Entry, facts: list[tuple[str, str]]) -> str:
-    """The entry's text with each entity replaced by the act's value of the same type (in order)."""
+def _plural(noun: str, category: str) -> str:
+    if category == "books":  # genres are not counted: "thrillers" -> "trivia books"
+        return f"{noun} books"
+    return noun + ("es" if noun.endswith(("s", "x", "z", "ch", "sh")) else "s")
+
+
+def _adapt(entry: _Entry, facts: list[tuple[str, str]], category: str) -> str:
+    """The entry's text with each entity replaced by the act's value of the same type (in order).
+
+    A kind keeps the number of the words it replaces ("cartridges" -> "ink cartridges"; a plural
+    value loses a singular article), and words just before it that the value repeats are dropped
+    ("ice skates" for "skates" after "ice").
+    """
     queues: dict[str, list[str]] = {}
     for etype, value in facts:
         queues.setdefault(etype, []).append(value)
@@ -165,13 +264,25 @@ def _adapt(entry: _Entry, facts: list[tuple[str, str]]) -> str:
         before = entry.text[last:start]
         if etype == "price":
             value = f"${float(value):.0f}" if float(value).is_integer() else f"${float(value):.2f}"
-        elif etype == "kind" and (m := _ARTICLE.search(before)):
-            before, value = before[: m.start()], _a(value)
+        elif etype == "kind":
+            original = entry.text[start:end]
+            if original.lower().endswith("s") and not value.endswith("s"):
+                value = _plural(value, category)
+        words = value.split()
+        for k in range(len(words) - 1, 0, -1):  # "ice " + "ice skates", "at least " + "at least 16GB"
+            head = " ".join(words[:k]) + " "
+            if before.lower().endswith(head.lower()):
+                before = before[: len(before) - len(head)]
+                break
+        if etype == "kind" and (m := _ARTICLE.search(before)):
+            before = before[: m.start()]
+            value = value if value.endswith("s") else _a(value)
         parts += [before, value]
         last = end
     return "".join(parts) + entry.text[last:]
 
 
+@share_on_deepcopy
 class RealUtteranceSurface:
     """``surface(act, context) -> text`` drawing real client utterances (see the module doc)."""
 
@@ -192,10 +303,16 @@ class RealUtteranceSurface:
         if question and q_cue is None:
             return []
         intent = ACT_TO_CLIENT[act.intent]
+        kinds = {item.kind for item in context.scenario.items}
+        need = None
+        if act.intent == "greeting":  # the opening states a need; a reply to a greeting does not
+            need = context.turn == 0
         pool = [e for e in self.index.get(context.scenario.category, ())
                 if e.intent == intent and sorted(t for *_, t in e.entities) == wanted
                 and (cue is None or re.search(cue, e.text, re.IGNORECASE))
-                and (q_cue is None or ("?" in e.text and re.search(q_cue, e.text, re.IGNORECASE)))]
+                and (q_cue is None or ("?" in e.text and re.search(q_cue, e.text, re.IGNORECASE)))
+                and all(topic & kinds for topic in e.topics)
+                and (need is None or bool(re.search(NEED, e.text, re.IGNORECASE)) == need)]
         same_goal = [e for e in pool if e.goal == context.scenario.goal]
         return same_goal or pool
 
@@ -204,7 +321,7 @@ class RealUtteranceSurface:
         if not pool:
             return act.utterance
         entry = pool[int(context.rng.random() * len(pool))]
-        return _adapt(entry, _required(act)[0])
+        return _adapt(entry, _required(act)[0], context.scenario.category)
 
     def __repr__(self) -> str:
         return f"RealUtteranceSurface({self.root!r})"
