@@ -163,5 +163,5 @@ def test_a_domain_without_fresh_scenarios_is_said_so(tmp_path):
     evaluate("baselines.scripted:ScriptedSOPAgent", d, env_id="GOPO-Toy-v0", name="toy sop", isolate=False)
     db = tmp_path / "lb.db"
     store.submit(d, db)
-    with pytest.raises(VerifyError, match="reproduced exactly; but GOPO-Toy-v0: its domain cannot draw fresh"):
+    with pytest.raises(VerifyError, match="reproduced exactly; but GOPO-Toy-v0: its domain cannot draw"):
         verify(d, db, isolate=False)
