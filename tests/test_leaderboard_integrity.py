@@ -602,6 +602,12 @@ def test_seed_fills_a_fresh_board_with_verified_reference_entries(tmp_path, caps
     assert main(["leaderboard", "seed", "--db", str(db), "--work", str(tmp_path / "ref"),
                  "--no-verify", "--no-progress"]) == 0
     assert "already stored" in capsys.readouterr().out and store.counts(db)["submissions"] == 2
+    assert main(["verify", str(tmp_path / "ref" / "random"), "--db", str(db), "--fresh-seed", "5",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "reproduced exactly" in out and "fresh scenarios (seed 5)" in out
+    assert main(["verify", str(tmp_path / "nowhere"), "--db", str(db), "--no-progress"]) == 1
+    assert "cannot verify" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------- issue 17 item 5
