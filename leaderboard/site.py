@@ -233,7 +233,7 @@ class SiteServer:
             raise ImportError(f"`leaderboard serve` needs the [web] extra ({e}): "
                               "pip install 'gopo-bench[web]'") from e
         self._server = create_server(
-            site_app(site), host=host, port=port, channel_timeout=SERVER_TIMEOUT_S,
+            site_app(site), host=host, port=port, channel_timeout=SERVER_TIMEOUT_S, cleanup_interval=5,
             max_request_header_size=MAX_REQUEST_BYTES, max_request_body_size=0,
             connection_limit=100, threads=4, ident="gopo-bench", expose_tracebacks=False,
             clear_untrusted_proxy_headers=True)
