@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm
+TEST_EXTRAS ?= dev,agents,metrics,web,calibrate,data,llm,train
 # what `make demo` installs must run the README's next commands too (evaluate, submit, train):
 # their metrics need [metrics] (tests/test_compatibility.py checks it)
 DEMO_EXTRAS ?= agents,metrics,web

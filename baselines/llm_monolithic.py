@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +48,16 @@ class LLMMonolithicAgent:
         self.seed = seed
         self._episode_seed = seed
         self._turn = 0
+        self._slot_seeds: list[int] = []
         self.counts: Counter[str] = Counter()
 
     def reset(self, seed: int | None = None) -> None:
         self._episode_seed = self.seed if seed is None else int(seed)
         self._turn = 0
+
+    def reset_batch(self, seeds: Sequence[int]) -> None:
+        """Batched evaluation (``gopo_env.batched``): the episode seed of each slot."""
+        self._slot_seeds = [int(s) for s in seeds]
 
     def _context(self, info: dict[str, Any]) -> dict[str, Any]:
         if "context" in info:
@@ -61,7 +67,9 @@ class LLMMonolithicAgent:
         raise RuntimeError("LLMMonolithicAgent: info has neither 'context' (the catalogue facts) nor "
                            "'toolkit'; play it on a text view (GOPO-<Domain>-Text-v<n>), whose info has both")
 
-    def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
+    def _prompt_and_seed(self, role: str, observation: Any, info: dict[str, Any]) -> tuple[str, int]:
+        """The prompt of one turn and its sampling seed: from the episode seed of ``reset`` (or,
+        in a batch, of the dialogue's ``info["slot"]``) and ``info["turn"]``."""
         if role != "service":
             raise ValueError(f"LLMMonolithicAgent plays only 'service' (on a text view), got {role!r}")
         transcript = info.get("transcript")
@@ -69,12 +77,31 @@ class LLMMonolithicAgent:
                    else history_from_text(str(observation)))
         prompt = service_prompt(history, self._context(info), None, self.history_lines)
         self._turn += 1
-        seed = zlib.crc32(f"llm-mono:{self.seed}:{self._episode_seed}:{self._turn}".encode())
-        text = self.backend.generate([prompt], max_new_tokens=self.max_new_tokens,
-                                     temperature=self.temperature, top_p=self.top_p, seed=seed)[0]
+        slot = info.get("slot")
+        episode_seed = self._episode_seed if slot is None else self._slot_seeds[slot]
+        turn = info.get("turn")
+        turn = self._turn if turn is None else int(turn) + 1
+        return prompt, zlib.crc32(f"llm-mono:{self.seed}:{episode_seed}:{turn}".encode())
+
+    def _clean(self, text: str) -> str:
         text = CONTROL_CHARS.sub(" ", text).strip()[: self.max_chars]
         self.counts["responses"] += 1
         if not text:
             self.counts["empty"] += 1
             return EMPTY_REPLY
         return text
+
+    def act(self, role: str, observation: Any, info: dict[str, Any]) -> str:
+        prompt, seed = self._prompt_and_seed(role, observation, info)
+        text = self.backend.generate([prompt], max_new_tokens=self.max_new_tokens,
+                                     temperature=self.temperature, top_p=self.top_p, seed=seed)[0]
+        return self._clean(text)
+
+    def act_batch(self, role: str, observations: Sequence[Any], infos: Sequence[dict[str, Any]]) -> list[str]:
+        """``act`` for many dialogues at once, in one ``generate`` call (batched evaluation,
+        ``leaderboard.batched``): the same texts as ``act`` on each, in order."""
+        pairs = [self._prompt_and_seed(role, o, i) for o, i in zip(observations, infos)]
+        texts = self.backend.generate([p for p, _ in pairs], max_new_tokens=self.max_new_tokens,
+                                      temperature=self.temperature, top_p=self.top_p,
+                                      seed=[s for _, s in pairs])
+        return [self._clean(t) for t in texts]

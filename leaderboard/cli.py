@@ -433,6 +433,10 @@ def build_parser() -> argparse.ArgumentParser:
     sv.set_defaults(func=_serve)
     _add_verify_commands(sub, lb_sub, db)
 
+    from leaderboard import export_cli
+
+    export_cli.add_parser(sub)
+
     sh = _cmd(sub, "show", help="print one episode's transcript from a results folder (`evaluate --out DIR`)")
     sh.add_argument("dir", metavar="DIR", help="a submission folder (holds trajectories.jsonl)")
     sh.add_argument("--episode", type=int, default=0, metavar="N", help="the episode index (0-based)")

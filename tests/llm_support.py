@@ -38,3 +38,22 @@ class StubBackend:
     def generate(self, prompts, *, max_new_tokens=64, temperature=0.0, top_p=1.0, seed=None, stop=("\n",)):
         self.calls.append({"prompts": list(prompts), "temperature": temperature, "seed": seed})
         return [self.write(p, i, seed) for i, p in enumerate(prompts)]
+
+
+def chat_checkpoint(arch: str = "qwen2") -> Path:
+    """A tiny random checkpoint of ``arch`` with its chat template (once per session), its BPE
+    trained on rendered Mgshop dialogues so that sequences stay short."""
+    key = f"chat:{arch}"
+    if key not in _CACHE:
+        from agents.llm.chat import expert_messages, service_messages
+        from agents.llm.checkpoints import build_checkpoint
+        from agents.llm.export import collect
+
+        rollouts = collect("GOPO-Mgshop-v0", {"builtin": None}, episodes=6)
+        texts = []
+        for r in rollouts:
+            for m in service_messages(r.records, r.contexts) + expert_messages(r.records, r.strategies):
+                texts.append(m["content"])
+        root = Path(tempfile.mkdtemp(prefix=f"gopo-test-{arch}-"))
+        _CACHE[key] = build_checkpoint(root / arch, arch, texts, vocab_size=1024)
+    return _CACHE[key]

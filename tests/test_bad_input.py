@@ -1,4 +1,4 @@
-"""Bad input (docs/environment.md): clear errors naming agent, turn and problem; a lenient mode; no exploits."""
+"""Bad input (docs/environment.md): clear errors naming agent, turn and problem; lenient modes."""
 
 from __future__ import annotations
 

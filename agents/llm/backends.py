@@ -55,21 +55,46 @@ class Backend(Protocol):
 
     stats: GenerationStats
 
-    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
-                 top_p: float = 1.0, seed: int | None = None,
+    def generate(self, prompts: Sequence[Prompt], *, max_new_tokens: int = 64, temperature: float = 0.0,
+                 top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop: Sequence[str] = DEFAULT_STOP) -> list[str]:
         """One completion per prompt, in order. ``temperature == 0`` is greedy; with a ``seed``
-        sampling is reproducible (same prompts, same seed, same texts)."""
+        sampling is reproducible (same prompts, same seed, same texts). ``seed`` may also be one
+        seed per prompt: prompt ``i`` is then sampled exactly as ``generate([prompts[i]],
+        seed=seed[i])`` would (what batched evaluation needs to match sequential evaluation)."""
 
 
-def _check_prompts(prompts: Any) -> list[str]:
+Prompt = str | list[dict[str, str]]
+"""A plain-text prompt, or a conversation: chat messages ``{"role": ..., "content": ...}``."""
+
+
+def _is_conversation(p: Any) -> bool:
+    return (isinstance(p, list) and bool(p)
+            and all(isinstance(m, dict) and isinstance(m.get("role"), str)
+                    and isinstance(m.get("content"), str) for m in p))
+
+
+def _check_prompts(prompts: Any) -> list[Prompt]:
     if isinstance(prompts, str) or not isinstance(prompts, Sequence):
-        raise TypeError(f"generate() takes a sequence of prompt strings, got {type(prompts).__name__}; "
+        raise TypeError(f"generate() takes a sequence of prompt strings (or conversations), got "
+                        f"{type(prompts).__name__}; "
                         "wrap a single prompt in a list")
-    bad = [i for i, p in enumerate(prompts) if not isinstance(p, str)]
+    bad = [i for i, p in enumerate(prompts) if not isinstance(p, str) and not _is_conversation(p)]
     if bad:
-        raise TypeError(f"generate(): prompt {bad[0]} is a {type(prompts[bad[0]]).__name__}, not a str")
+        raise TypeError(f"generate(): prompt {bad[0]} is a {type(prompts[bad[0]]).__name__}, neither a str "
+                        "nor "
+                        "a non-empty list of {'role': str, 'content': str} messages")
     return list(prompts)
+
+
+def _check_seeds(seed: Any, n: int) -> list[int] | None:
+    """Per-prompt seeds of a ``seed`` sequence (``None`` for a single seed or none)."""
+    if seed is None or isinstance(seed, int):
+        return None
+    seeds = list(seed)
+    if len(seeds) != n or not all(isinstance(x, int) for x in seeds):
+        raise ValueError(f"seed must be an int or one int per prompt ({n}), got {seed!r}")
+    return seeds
 
 
 def _check_sampling(max_new_tokens: int, temperature: float, top_p: float) -> None:
@@ -152,10 +177,18 @@ class TransformersBackend:
     fit the model's context. ``threads``: torch CPU threads during generation (restored after);
     ``None`` uses 1 for a small model on the CPU (per-op overhead dominates, and on a shared
     machine a second OpenMP thread stalls several-fold) and torch's setting otherwise.
+
+    Chat models: when the tokenizer has a chat template (``chat_template=None``, the default,
+    means "if it has one"; ``True`` requires one, ``False`` never uses it), each prompt is sent
+    as the user message after ``system``, rendered by the template with the generation prompt,
+    exactly as an OpenAI-compatible server would render it; generation stops at any of the
+    model's end-of-turn ids (``generation_config.eos_token_id``, e.g. ``<|im_end|>``,
+    ``<|eot_id|>``) and at the tokenizer's EOS.
     """
 
     def __init__(self, path: str | Path, device: str = "auto", dtype: str | None = None,
-                 batch_size: int = 16, threads: int | None = None) -> None:
+                 batch_size: int = 16, threads: int | None = None, chat_template: bool | None = None,
+                 system: str | None = None) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.path = resolve_model_path(path)  # fails fast, before the heavy imports
@@ -188,16 +221,44 @@ class TransformersBackend:
         if threads is None and self.device == "cpu" and self.parameters < SMALL_MODEL:
             threads = 1
         self.threads = threads
+        has_template = bool(getattr(self.tokenizer, "chat_template", None))
+        if chat_template and not has_template:
+            raise BackendError(f"chat_template=True but the tokenizer of {self.path} has no chat template; "
+                               "pass chat_template=None to send plain prompts")
+        self.chat = has_template if chat_template is None else bool(chat_template)
+        self.system = DEFAULT_SYSTEM if system is None else system
+        eos = self.model.generation_config.eos_token_id
+        eos_ids = list(eos) if isinstance(eos, (list, tuple)) else [eos] if eos is not None else []
+        self.eos_ids = sorted({int(i) for i in [*eos_ids, self.tokenizer.eos_token_id] if i is not None})
         self.stats = GenerationStats()
+
+    def render(self, prompt: Prompt) -> str:
+        """The text the model reads for ``prompt``: the chat template's rendering, or the prompt.
+
+        A conversation (list of messages) is rendered as is, with the generation prompt; it
+        needs a chat template (``BackendError`` otherwise)."""
+        if isinstance(prompt, list):
+            if not getattr(self.tokenizer, "chat_template", None):
+                raise BackendError("a conversation prompt needs a chat template; the tokenizer of "
+                                   f"{self.path} "
+                                   "has none (set tokenizer.chat_template or send plain-text prompts)")
+            return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+        if not self.chat:
+            return prompt
+        messages = [{"role": "user", "content": prompt}]
+        if self.system:
+            messages.insert(0, {"role": "system", "content": self.system})
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
     def __repr__(self) -> str:
         return f"TransformersBackend({str(self.path)!r}, device={self.device!r})"
 
-    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
-                 top_p: float = 1.0, seed: int | None = None,
+    def generate(self, prompts: Sequence[Prompt], *, max_new_tokens: int = 64, temperature: float = 0.0,
+                 top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop: Sequence[str] = DEFAULT_STOP) -> list[str]:
         prompts = _check_prompts(prompts)
         _check_sampling(max_new_tokens, temperature, top_p)
+        seeds = _check_seeds(seed, len(prompts))
         if max_new_tokens >= self.context_length:
             raise ValueError(f"max_new_tokens={max_new_tokens} leaves no room for the prompt in "
                              f"the model's context of {self.context_length} tokens")
@@ -206,7 +267,11 @@ class TransformersBackend:
         if self.threads is not None:
             torch.set_num_threads(self.threads)
         try:
-            return self._generate(prompts, max_new_tokens, temperature, top_p, seed, stop)
+            if seeds is not None and temperature > 0:  # one RNG stream per prompt: generate one by one
+                return [self._generate([p], max_new_tokens, temperature, top_p, s, stop)[0]
+                        for p, s in zip(prompts, seeds)]
+            return self._generate(prompts, max_new_tokens, temperature, top_p,
+                                  seeds[0] if seeds else seed, stop)
         finally:
             torch.set_num_threads(threads_before)
 
@@ -216,10 +281,13 @@ class TransformersBackend:
         started = time.perf_counter()
         texts: list[str] = []
         new_tokens = 0
-        eos = self.tokenizer.eos_token_id
+        eos = self.eos_ids
         for start in range(0, len(prompts), self.batch_size):
-            chunk = prompts[start:start + self.batch_size]
+            raw = prompts[start:start + self.batch_size]
+            chunk = [self.render(p) for p in raw]
+            templated = self.chat or any(isinstance(p, list) for p in raw)
             enc = self.tokenizer(chunk, return_tensors="pt", padding=True, truncation=True,
+                                 add_special_tokens=not templated,
                                  max_length=self.context_length - max_new_tokens).to(self.device)
             sampling: dict[str, Any] = {"do_sample": False}
             if temperature > 0:
@@ -232,7 +300,7 @@ class TransformersBackend:
                                           pad_token_id=self.tokenizer.pad_token_id, **sampling)
             generated = out[:, enc["input_ids"].shape[1]:].tolist()
             for row in generated:
-                n = row.index(eos) + 1 if eos in row else len(row)
+                n = next((j + 1 for j, t in enumerate(row) if t in eos), len(row))
                 new_tokens += n
                 texts.append(cut_at_stop(self.tokenizer.decode(row[:n], skip_special_tokens=True), stop))
         self.stats.add(len(prompts), new_tokens, time.perf_counter() - started)
@@ -249,7 +317,8 @@ RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 class OpenAIChatBackend:
     """Chat completions from an OpenAI-compatible server (``POST {base_url}/chat/completions``).
 
-    Each prompt is sent as the user message after ``system``. Transient failures (HTTP 408/429/
+    Each prompt is sent as the user message after ``system``; a conversation (a list of chat
+    messages, e.g. :func:`agents.llm.chat.service_messages`) is sent as is. Transient failures (HTTP 408/429/
     5xx, timeouts, refused connections) are retried ``max_retries`` times with exponential
     backoff (``backoff · 2^k`` seconds, at most ``max_backoff``; a numeric ``Retry-After`` is
     honoured); anything else fails at once with the URL, the status and the server's words.
@@ -284,23 +353,28 @@ class OpenAIChatBackend:
     def __repr__(self) -> str:
         return f"OpenAIChatBackend({self.url!r}, model={self.model!r})"
 
-    def generate(self, prompts: Sequence[str], *, max_new_tokens: int = 64, temperature: float = 0.0,
-                 top_p: float = 1.0, seed: int | None = None,
+    def generate(self, prompts: Sequence[Prompt], *, max_new_tokens: int = 64, temperature: float = 0.0,
+                 top_p: float = 1.0, seed: int | Sequence[int] | None = None,
                  stop: Sequence[str] = DEFAULT_STOP) -> list[str]:
         prompts = _check_prompts(prompts)
         _check_sampling(max_new_tokens, temperature, top_p)
+        seeds = _check_seeds(seed, len(prompts))
         started = time.perf_counter()
 
         def one(i: int) -> tuple[str, int]:
-            messages = [{"role": "user", "content": prompts[i]}]
-            if self.system:
+            prompt = prompts[i]
+            # a conversation is sent as is; a plain prompt is the user message after the system one
+            messages = list(prompt) if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
+            if self.system and not isinstance(prompt, list):
                 messages.insert(0, {"role": "system", "content": self.system})
             body: dict[str, Any] = {"model": self.model, "messages": messages,
                                     "max_tokens": max_new_tokens, "temperature": temperature,
                                     "top_p": top_p}
             if stop:
                 body["stop"] = list(stop)
-            if seed is not None:
+            if seeds is not None:
+                body["seed"] = seeds[i]
+            elif seed is not None:
                 body["seed"] = seed + i
             return self._complete(body)
 
