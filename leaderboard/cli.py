@@ -188,15 +188,15 @@ def _lb_seed(args: argparse.Namespace) -> int:
 def _add_verify_commands(sub: argparse._SubParsersAction, lb_sub: argparse._SubParsersAction,
                          db: argparse.ArgumentParser) -> None:
     """The parsers of ``verify`` and ``leaderboard seed`` (kept together for the CLI rewrite)."""
-    vf = sub.add_parser("verify", parents=[db],
-                        help="re-run a stored submission's agent: exact reproduction + fresh scenarios")
+    vf = _cmd(sub, "verify", parents=[db],
+              help="re-run a stored submission's agent: exact reproduction + fresh scenarios")
     vf.add_argument("dir", metavar="DIR", help="the submission directory (as submitted)")
     vf.add_argument("--fresh-seed", type=int, default=None, metavar="N",
                     help="seed of the fresh scenario set (default: drawn at random now)")
     vf.add_argument("--no-progress", action="store_true")
     vf.set_defaults(func=_verify)
-    sd = lb_sub.add_parser("seed", parents=[db],
-                           help="add the reference agents (random, scripted SOP; --trained: BC, PPO)")
+    sd = _cmd(lb_sub, "seed", parents=[db],
+              help="add the reference agents (random, scripted SOP; --trained: BC, PPO)")
     sd.add_argument("--work", default="runs/reference", metavar="DIR",
                     help="where the reference submissions are written (default: %(default)s)")
     sd.add_argument("--trained", type=int, default=0, metavar="STEPS",
