@@ -397,7 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = _cmd(sub, "evaluate", help="evaluate an agent and write a submission directory")
     _agent_args(ev)
     ev.add_argument("--split", default="test", choices=("train", "dev", "test"))
-    ev.add_argument("--trials", type=int, default=1, help="runs per scenario, with seeds SEED..SEED+K-1")
+    ev.add_argument("--trials", type=int, default=3,
+                    help="runs per scenario, with seeds SEED..SEED+K-1 (3 with --seed 0: the standard track)")
     ev.add_argument("--seed", type=int, default=0, help="first trial seed (0 = the standard protocol)")
     ev.add_argument("--out", required=True, metavar="DIR")
     ev.add_argument("--name", default=None, help="entry name (default: the class name)")
