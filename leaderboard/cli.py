@@ -482,7 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     bm.set_defaults(func=_benchmark)
 
     for command, targets in _domain_commands().items():
-        helps = {"calibrate": "fit a domain's customer simulator to real dialogues; --report: fidelity"}
+        helps = {"calibrate": "fit a domain's customer simulator to real dialogues; --report: fidelity",
+                 "evaluate-corpus": "score a context-to-response system on a domain's corpus "
+                                    "(MultiWOZ: Inform/Success/BLEU/Combined)"}
         cmd = _cmd(sub, command, help=helps.get(command, f"{command} (a domain command)"))
         per_domain = cmd.add_subparsers(dest="domain", required=True, metavar="DOMAIN")
         for domain, target in targets.items():

@@ -51,3 +51,50 @@ def mgshopdial_dir():
             pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
         pytest.skip(reason)
     return path
+
+
+@pytest.fixture(scope="session")
+def multiwoz_dir():
+    """The MultiWOZ folder (``$GOPO_DATA_DIR/multiwoz`` or ``../shared/data/multiwoz``).
+
+    Absent data skips the test, except under ``GOPO_REQUIRE_DATA=1`` (CI), where it fails.
+    """
+    path = _data_root() / "multiwoz"
+    if not (path / "data" / "multiwoz" / "val.json.zip").is_file():
+        reason = (f"MultiWOZ not found at {path}; set GOPO_DATA_DIR to the folder holding multiwoz/ "
+                  "or run `gopo-bench data fetch multiwoz`")
+        if os.environ.get("GOPO_REQUIRE_DATA") == "1":
+            pytest.fail(reason + " (GOPO_REQUIRE_DATA=1: real data is required here)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def multiwoz_domain(multiwoz_dir):
+    """A MultiWOZ domain on the real data with a small generated train split (300 goals)."""
+    from gopo_env.domains.multiwoz import MultiwozDomain
+
+    return MultiwozDomain(data_dir=multiwoz_dir, n_train=300)
+
+
+@pytest.fixture(autouse=True)
+def _domain_data_present(request):
+    """A test parametrised by a domain, env id or PettingZoo id skips (fails under
+    GOPO_REQUIRE_DATA=1) when that domain's dataset is not here (``data_support``)."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None:
+        return
+    from data_support import playable_splits
+
+    from gopo_env.registration import env_specs, pettingzoo_ids
+
+    domains, specs, pz = set(gopo_env.domain_names()), env_specs(), pettingzoo_ids()
+    for value in callspec.params.values():
+        if not isinstance(value, str):
+            continue
+        if value in domains:
+            playable_splits(value)
+        elif value.removeprefix("gopo_env:") in specs:
+            playable_splits(specs[value.removeprefix("gopo_env:")].domain)
+        elif value in pz:
+            playable_splits(pz[value][0])

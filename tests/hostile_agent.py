@@ -28,7 +28,7 @@ HIDDEN_TYPES = frozenset({
     "MgshopScenario", "ToyScenario", "ItemNeed", "Question", "DialogueAECEnv", "ExpertEnv", "TextEnv",
     "FlatEnv", "MgshopDomain", "ToyDomain",
 })
-SCENARIO_ID = re.compile(r"^[a-z]+-(?:train|dev|test)-\d+$")
+SCENARIO_ID = re.compile(r"^[a-z]+-(?:train|dev|test)-[A-Za-z0-9]+$")  # multiwoz-dev-PMUL1635 too
 
 
 def _hidden(obj: Any) -> str | None:

@@ -19,6 +19,7 @@ import gymnasium as gym
 import numpy as np
 import pettingzoo
 import pytest
+from data_support import held_out_split
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.env_registry import registration as pz
 from pettingzoo.test import api_test, parallel_api_test
@@ -52,7 +53,7 @@ def transcript(env_id: str, seed: int, episodes: int = 2) -> str:
     Expert and flat views pick uniformly among the masked-in actions; text views write the
     domain toolkit's template response for a random strategy.
     """
-    env = gym.make(env_id, split="test")
+    env = gym.make(env_id, split=held_out_split(env_id))
     toolkit = env.unwrapped.dialogue.domain.toolkit()
     rng = random.Random(seed)
     out = []
@@ -102,14 +103,15 @@ def test_transcripts_identical_in_a_fresh_process():
 def test_domain_contract(domain):
     """The SOP, mask, toolkit and public state of every domain keep the contract of
     ``gopo_env/domains/README.md`` along the SOP's own episodes on the test split."""
-    d = Dialogue(make_domain(domain), split="test")
+    split = held_out_split(domain)
+    d = Dialogue(make_domain(domain), split=split)
     dom = d.domain
     assert len(dom.feature_names) == dom.n_features and dom.max_turns >= 1
     toolkit = dom.toolkit()
     if toolkit is not None:
         assert toolkit.strategies == dom.strategies
         toolkit = pickle.loads(pickle.dumps(toolkit))  # what an agent process receives
-    for sid in d.scenario_ids("test")[:10]:
+    for sid in d.scenario_ids(split)[:10]:
         d.reset(seed=1, scenario_id=sid)
         while not d.done:
             state = d.episode.public_state()

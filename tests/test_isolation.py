@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from data_support import held_out_split
 
 from gopo_env.domains import make_domain
 from gopo_env.registration import env_specs, spec_of
@@ -21,7 +22,7 @@ def _run(env_id: str, tmp_path: Path, isolate: bool) -> tuple[list[dict], list[s
     found = tmp_path / f"found-{isolate}.jsonl"
     out = tmp_path / f"sub-{isolate}"
     evaluate(SPEC, out, agent_kwargs={"out": str(found), "episodes": 2, "scans": 2}, env_id=env_id,
-             split="test", trials=1, isolate=isolate)
+             split=held_out_split(env_id), trials=1, isolate=isolate)
     lines = [json.loads(x) for x in found.read_text().splitlines()]
     played = [json.loads(x)["scenario_id"] for x in (out / "trajectories.jsonl").read_text().splitlines()]
     return lines, played

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from gopo_env.core.domain import (
     ParsedResponse,
     Scenario,
 )
-from gopo_env.core.errors import InvalidActionError, ScenarioError
+from gopo_env.core.errors import DataError, InvalidActionError, ScenarioError
 from gopo_env.core.frozen import CopyableRandom
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.scoring import esndcg, tse
@@ -503,6 +504,14 @@ def scenario_from_options(options: dict[str, Any] | None) -> str | None:
     return scenario_id
 
 
+def _loadable(domain: Domain, split: str) -> Sequence[Scenario]:
+    """The scenarios of ``split``, or none when its data is not here (e.g. a test split to fetch)."""
+    try:
+        return domain.scenarios(split)
+    except DataError:
+        return ()
+
+
 def pinned_scenario(dialogue: Dialogue, options: dict[str, Any] | None) -> str | None:
     """The scenario ``reset(options=...)`` pins, checked against the env's split.
 
@@ -519,7 +528,7 @@ def pinned_scenario(dialogue: Dialogue, options: dict[str, Any] | None) -> str |
         return scenario_id
     examples = ", ".join(s.id for s in own[:3])
     other = next((split for split in SPLITS if split != dialogue.split
-                  and any(s.id == scenario_id for s in dialogue.domain.scenarios(split))), None)
+                  and any(s.id == scenario_id for s in _loadable(dialogue.domain, split))), None)
     if other is None:
         raise ScenarioError(
             f"{dialogue.domain.name}: no scenario with id {scenario_id!r}; this env plays the "

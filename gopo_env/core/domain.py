@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from gopo_env.core.errors import ScenarioError
+from gopo_env.core.errors import DataError, ScenarioError
 
 SPLITS = ("train", "dev", "test")
 
@@ -295,6 +295,11 @@ class Domain(ABC):
     def _scenario_index(self) -> dict[str, Scenario]:
         cached = getattr(self, "_index", None)
         if cached is None:
-            cached = {s.id: s for split in SPLITS for s in self.scenarios(split)}
+            cached = {}
+            for split in SPLITS:
+                try:
+                    cached.update((s.id, s) for s in self.scenarios(split))
+                except DataError:  # a split whose data is not here (e.g. a test split to fetch)
+                    continue
             self._index = cached
         return cached

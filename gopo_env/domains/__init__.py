@@ -8,5 +8,6 @@ from gopo_env.domains.registry import domain_names, make_domain, register_domain
 
 register_domain("mgshop", "gopo_env.domains.mgshop:MgshopDomain")
 register_domain("toy", "gopo_env.domains.toy:ToyDomain")
+register_domain("multiwoz", "gopo_env.domains.multiwoz:MultiwozDomain")
 
 __all__ = ["domain_names", "make_domain", "register_domain", "unregister_domain"]
