@@ -29,6 +29,9 @@ class MgshopDomain(Domain):
     file, ``"calibrated"`` — the default: fitted to MG-ShopDial, docs/calibration.md — or
     ``"handset"``, the pre-calibration values) sets the simulator's parameters. ``surface``
     rewrites the customer's words without changing what the customer does (see :mod:`.surface`).
+    ``scenario_seed`` (embedded source only) replaces the public scenario set by a fresh one
+    drawn from the same generator with that seed (:func:`.scenarios.generate`); ``None``, the
+    default, is the public set.
     """
 
     name = "mgshop"
@@ -46,7 +49,7 @@ class MgshopDomain(Domain):
 
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
                  data_dir: str | Path | None = None, surface: SurfaceSpec = None,
-                 version: int = 0) -> None:
+                 version: int = 0, scenario_seed: int | None = None) -> None:
         if version not in self.versions:
             raise DomainError(f"mgshop: unknown version {version!r}; choose one of {self.versions}")
         self.version = version
@@ -58,6 +61,9 @@ class MgshopDomain(Domain):
         self.max_turns = self.params.max_turns
         self.source = source
         self.data_dir = data_dir
+        if scenario_seed is not None and source != "embedded":
+            raise DomainError("mgshop: scenario_seed draws fresh scenarios from the embedded generator; "
+                              f"the {source!r} source has a fixed scenario set")
         if source == "mgshopdial":
             from gopo_env.domains.mgshop.mgshopdial.real import real_source
 
@@ -76,13 +82,14 @@ class MgshopDomain(Domain):
 
             self.v1_params = v1_params()
             if source == "embedded":
-                self._scenarios = v1_scenarios(self.params, self.v1_params)  # type: ignore[assignment]
+                self._scenarios = v1_scenarios(self.params, self.v1_params,  # type: ignore[assignment]
+                                               scenario_seed)
                 self._catalogue = v1_catalogue()
             self.n_features = N_FEATURES_V1
             self.feature_names = FEATURE_NAMES + FEATURE_NAMES_V1_EXTRA
             self.tse_version = 1
         elif source == "embedded":
-            self._scenarios = embedded_scenarios(self.params)
+            self._scenarios = embedded_scenarios(self.params, scenario_seed)
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
         every = [sc for split in SPLITS for sc in self._scenarios[split]]

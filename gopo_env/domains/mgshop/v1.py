@@ -178,10 +178,17 @@ def _v1_item(rng: random.Random, products: tuple[Product, ...], kind: str, level
     return ItemNeed(kind, max_price=budget, attributes=tuple((a, target.attributes[a]) for a in chosen))
 
 
-def generate_v1(params: MgshopParams, v1: MgshopV1Params) -> dict[str, tuple[MgshopScenarioV1, ...]]:
+def generate_v1(params: MgshopParams, v1: MgshopV1Params,
+                seed: int | None = None) -> dict[str, tuple[MgshopScenarioV1, ...]]:
     """``params.n_scenarios`` distinct tasks (by :meth:`MgshopScenarioV1.task_key`), the k-th
-    distinct one in split train (k mod 10 in 0-6), dev (7) or test (8-9): disjoint by task."""
-    rng = random.Random(GENERATOR_SEED + 1)
+    distinct one in split train (k mod 10 in 0-6), dev (7) or test (8-9): disjoint by task.
+
+    ``seed=None`` is the public set; another ``seed`` draws a *fresh* set from the same
+    distribution, ids ``mgshop-v1-s<seed>-<split>-NNNN`` (the leaderboard's verified track).
+    """
+    fresh = seed is not None
+    rng = random.Random(f"v1-fresh:{seed}" if fresh else GENERATOR_SEED + 1)
+    prefix = f"mgshop-v1-s{seed}" if fresh else "mgshop-v1"
     catalogue = v1_catalogue()
     names = list(CATEGORIES)
     splits: dict[str, list[MgshopScenarioV1]] = {"train": [], "dev": [], "test": []}
@@ -223,7 +230,7 @@ def generate_v1(params: MgshopParams, v1: MgshopV1Params) -> dict[str, tuple[Mgs
         k = len(seen)
         split = "train" if k % 10 < 7 else "dev" if k % 10 == 7 else "test"
         scenario = MgshopScenarioV1(
-            id=f"mgshop-v1-{split}-{len(splits[split]):04d}", split=split, category=category,
+            id=f"{prefix}-{split}-{len(splits[split]):04d}", split=split, category=category,
             goal=goal, complexity="complex" if len(items) > 1 else "simple", constraint_level=level,
             items=tuple(items), questions=tuple(questions), min_rating=min_rating,
             profile=profile, latent=latent)
@@ -236,8 +243,10 @@ def generate_v1(params: MgshopParams, v1: MgshopV1Params) -> dict[str, tuple[Mgs
 
 
 @lru_cache(maxsize=4)
-def v1_scenarios(params: MgshopParams, v1: MgshopV1Params) -> dict[str, tuple[MgshopScenarioV1, ...]]:
-    return generate_v1(params, v1)
+def v1_scenarios(params: MgshopParams, v1: MgshopV1Params,
+                 seed: int | None = None) -> dict[str, tuple[MgshopScenarioV1, ...]]:
+    """:func:`generate_v1`, cached (the public set unless ``seed`` asks for a fresh one)."""
+    return generate_v1(params, v1, seed)
 
 
 # ---------------------------------------------------------------- customer
