@@ -196,22 +196,17 @@ def generation_references(env_id: str, data_dir: str | None = None) -> dict[int,
     computed: scoring against the built-in writer's own templates would reward copying them
     (the random expert scored BLEU 0.95 there, above the scripted SOP).
     """
-    if not env_id.startswith("GOPO-Mgshop"):
+    from gopo_env.domains.registry import domain_factory
+    from gopo_env.registration import spec_of
+
+    try:
+        domain = spec_of(env_id).domain
+    except KeyError:
         return None
-    key = f"real:{data_dir}"
+    key = f"real:{domain}:{data_dir}"
     if key not in _REFERENCES:
-        from gopo_env.core.errors import DataError
-        from gopo_env.domains.mgshop.strategies import STRATEGIES
-
-        try:
-            from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
-            from gopo_env.domains.mgshop.mgshopdial.surface import reference_utterances
-
-            data = load_mgshopdial(data_dir)
-        except (DataError, OSError):
-            _REFERENCES[key] = None  # type: ignore[assignment]
-            return None
-        _REFERENCES[key] = {s: list(reference_utterances(data, name)) for s, name in enumerate(STRATEGIES)}
+        # the domain's own hook (Domain.reference_responses), called on the class: no scenarios built
+        _REFERENCES[key] = domain_factory(domain).reference_responses(data_dir)  # type: ignore[assignment]
     return _REFERENCES[key]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gopo_env.core.domain import SPLITS, Domain
-from gopo_env.core.errors import DomainError, ScenarioError
+from gopo_env.core.errors import DataError, DomainError, ScenarioError
 from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue
 from gopo_env.domains.mgshop.episode import FEATURE_NAMES, N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.mgshopdial import surface as _real_surface  # noqa: F401 (registers it)
@@ -108,6 +108,19 @@ class MgshopDomain(Domain):
         if getattr(self, "_toolkit", None) is None:
             self._toolkit = MgshopToolkit(self._catalogue, self.max_response_chars)
         return self._toolkit
+
+    @classmethod
+    def reference_responses(cls, data_dir: str | None = None) -> dict[int, list[str]] | None:
+        """MG-ShopDial's assistant turns per strategy (the calibration mapping's labels), or
+        ``None`` when the data cannot be located (``docs/data.md``)."""
+        from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
+        from gopo_env.domains.mgshop.mgshopdial.surface import reference_utterances
+
+        try:
+            data = load_mgshopdial(data_dir)
+        except (DataError, OSError):
+            return None
+        return {s: list(reference_utterances(data, name)) for s, name in enumerate(STRATEGIES)}
 
     def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
         """MG-ShopDial's assistant moves on its real scenarios of ``split`` (``source="mgshopdial"``)."""
