@@ -346,7 +346,9 @@ def _agent_args(p: argparse.ArgumentParser) -> None:
                    help="import string of the agent class, e.g. baselines.scripted:ScriptedSOPAgent")
     p.add_argument("--agent-kwargs", default=None, metavar="JSON",
                    help='keyword arguments of the agent as a JSON object, e.g. \'{"seed": 1}\'')
-    p.add_argument("--env", default="GOPO-Mgshop-v0", help="registered env id")
+    from leaderboard.runner import DEFAULT_ENV
+
+    p.add_argument("--env", default=DEFAULT_ENV, help="registered env id")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -32,6 +32,9 @@ from leaderboard.submission import (
     write_lines_atomic,
 )
 
+DEFAULT_ENV = "GOPO-Mgshop-v1"
+"""The env the CLI and the leaderboard use unless told: the embedded default's current version."""
+
 
 def package_version() -> str:
     """The installed gopo-bench distribution's version (the source tree's when not installed)."""
@@ -130,7 +133,7 @@ def score(env_id: str, records: list[dict[str, Any]], trials: int,
 
 
 def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] | str | None = None,
-             env_id: str = "GOPO-Mgshop-v0", split: str = "test", trials: int = STANDARD_TRIALS,
+             env_id: str = DEFAULT_ENV, split: str = "test", trials: int = STANDARD_TRIALS,
              seed: int = 0,
              strict: bool = True, name: str | None = None, organisation: str = "", contact: str = "",
              description: str = "", progress: bool = False, agent: Any = None,

@@ -35,7 +35,7 @@ def seed_board(db: str | Path, work: str | Path, trained_steps: int = 0, verify:
     """
     from leaderboard import store
     from leaderboard.loading import load_agent
-    from leaderboard.runner import evaluate
+    from leaderboard.runner import DEFAULT_ENV, evaluate
     from leaderboard.verify import verify as verify_entry
 
     work = Path(work)
@@ -45,7 +45,7 @@ def seed_board(db: str | Path, work: str | Path, trained_steps: int = 0, verify:
         for name, spec in TRAINED:
             agent = load_agent(spec, {})
             say(f"training {name} for {trained_steps} steps (seed 0) ...")
-            agent.train("GOPO-Mgshop-v0", trained_steps, 0)
+            agent.train(DEFAULT_ENV, trained_steps, 0)
             checkpoint = work / f"{name.lower()}-model" / "agent"
             checkpoint.parent.mkdir(parents=True, exist_ok=True)
             agent.save(str(checkpoint))
