@@ -22,7 +22,6 @@ DEMO_ENV = "GOPO-Mgshop-v1"
 DEMO_ENTRANTS = "gopo,ppo-expert,memento,bc,sop,random"
 """GOPO and one of each baseline (the ablations and PPO monolithic are in the full benchmark)."""
 
-METRICS = ("success", "tse", "esndcg", "gre", "turns")
 
 
 def compare(agents: dict[str, Any], env_id: str = DEMO_ENV, split: str = "test",

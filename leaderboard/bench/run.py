@@ -38,10 +38,10 @@ from leaderboard.bench.entrants import (
     BUDGETS,
     FORMAT_VERSION,
     INVALID,
-    METRICS,
     PLOTS,
     RESULTS_FILE,
     TABLE_FILE,
+    TABLE_METRICS,
     TESTED,
     BenchmarkError,
     Budget,
@@ -143,7 +143,7 @@ def run_one(entrant: Entrant, budget: Budget, seed: int, env_id: str,
     for ep in records:
         m = M.episode_metrics(ep, None)
         episodes.append({"scenario_id": ep["scenario_id"], "episode_seed": ep["seed"],
-                         **{k: m[k] for k in METRICS},
+                         **{k: m[k] for k in TABLE_METRICS},
                          "strategies": [t["strategy_name"] for t in ep["turns"]]})
     return {"format_version": FORMAT_VERSION, "entrant": entrant.key,
             "fingerprint": _fingerprint(entrant, budget, seed, env_id, env_kwargs),
@@ -163,10 +163,11 @@ def _stored(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
 def summarize_entrant(runs: Sequence[dict[str, Any]], strategies: Sequence[str]) -> dict[str, Any]:
     """Means with 95% bootstrap CIs over scenarios (seeds averaged per scenario), per-seed means,
     training cost and strategy shares of one entrant's runs."""
-    keyed = {(ep["scenario_id"], r["seed"]): {k: ep[k] for k in METRICS}
+    keyed = {(ep["scenario_id"], r["seed"]): {k: ep[k] for k in TABLE_METRICS}
              for r in runs for ep in r["episodes"]}
     out: dict[str, Any] = {"metrics": M.summarize(keyed)}
-    out["seed_means"] = {k: [float(np.mean([ep[k] for ep in r["episodes"]])) for r in runs] for k in METRICS}
+    out["seed_means"] = {k: [float(np.mean([ep[k] for ep in r["episodes"]])) for r in runs]
+                         for k in TABLE_METRICS}
     counts = Counter(s if s in strategies else INVALID for r in runs for ep in r["episodes"]
                      for s in ep["strategies"])
     total = sum(counts.values()) or 1
