@@ -37,18 +37,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from gopo_env.domains.mgshop.mgshopdial.calibrate import (
-    DialogueRecord,
-    Row,
-    _fmt,
-    compare,
-    data_sha256,
-    real_record,
-    relative_error,
-    simulate,
-    statistics,
-    verdict,
-)
+from gopo_env.domains.mgshop.mgshopdial.fidelity import Row, _fmt, compare, relative_error, verdict
+from gopo_env.domains.mgshop.mgshopdial.fit import data_sha256
+from gopo_env.domains.mgshop.mgshopdial.stats import DialogueRecord, real_record, simulate, statistics
 from gopo_env.domains.mgshop.params import MgshopParams
 from gopo_env.domains.mgshop.v1 import V1_PARAMS_PATH, MgshopV1Params
 
