@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 import gopo_env  # noqa: F401  (registers the environments)
 from agents.cs_agent import CSAgent, Generator
+from gopo_env.protocol import TASK_METRICS
 from gopo_env.protocol import evaluate as evaluate_agent
 
 NEG = -1e9
@@ -282,7 +283,8 @@ def preference_update(policy: StrategyPolicy, reference: StrategyPolicy,
 
 
 # ---------------------------------------------------------------------- the agent
-METRICS = ("objective", "success", "tse", "esndcg", "gre", "turns")
+DEV_METRICS = ("objective", *TASK_METRICS)
+"""What GOPO's dev evaluation reports: its objective J and the task metrics."""
 
 
 class GOPOAgent:
@@ -400,7 +402,7 @@ class GOPOAgent:
         episode driver (``gopo_env.protocol.evaluate``; episode seeds from trial seed ``seed``)."""
         runs = evaluate_agent(_ExpertOnly(self), env_id, split, scenario_ids=scenario_ids,
                               trial_seed=seed, strict=self.config.use_mask)
-        out = {m: float(np.mean([float(r[m]) for r in runs])) for m in METRICS if m != "objective"}
+        out = {m: float(np.mean([float(r[m]) for r in runs])) for m in TASK_METRICS}
         out["objective"] = float(np.mean([self.config.objective(r) for r in runs]))
         out["episodes"] = len(runs)
         return out

@@ -36,7 +36,9 @@ BEGIN, END = "<!-- text-mode:begin -->", "<!-- text-mode:end -->"
 COLUMNS = ("tse", "success", "gre", "bleu", "rouge_l", "distinct_1", "distinct_2", "length", "turns")
 
 
-def _cell(metric: dict[str, Any]) -> str:
+def _cell(metric: dict[str, Any] | None) -> str:
+    if metric is None:
+        return "n/a"
     if metric.get("ci") is None:
         return f"{metric['mean']:.3f}"
     lo, hi = metric["ci"]
@@ -55,7 +57,7 @@ def play(agent: Any, env_id: str, episodes: int | None, seed: int) -> tuple[dict
     records = [record_episode(view, agent, roles, ep_seed, sid, index, trial)
                for index, trial, sid, ep_seed in plan]
     seconds = time.perf_counter() - started
-    _, claims = score(env_id, records, 1)
+    _, claims = score(env_id, records, 1, generation=True)  # BLEU/ROUGE-L vs real turns if present
     return claims, seconds
 
 
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         claims, seconds = play(agent, env_id, args.episodes, args.seed)
         generations = backend.stats.responses - calls_before
         rows.append((name, env_id, claims, seconds, generations))
-        print("  " + ", ".join(f"{c} {_cell(claims[c])}" for c in COLUMNS), flush=True)
+        print("  " + ", ".join(f"{c} {_cell(claims.get(c))}" for c in COLUMNS), flush=True)
 
     rates, counts = llm_cs.rates(), llm_cs.counts
     meta = model / META_FILE
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|" + "---|" * (len(COLUMNS) + 2),
     ]
     for name, env_id, claims, seconds, generations in rows:
-        lines.append(f"| {name} | `{env_id}` | " + " | ".join(_cell(claims[c]) for c in COLUMNS)
+        lines.append(f"| {name} | `{env_id}` | " + " | ".join(_cell(claims.get(c)) for c in COLUMNS)
                      + f" | {generations:,} | {seconds:.1f} |")
     lines += [
         "",

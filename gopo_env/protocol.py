@@ -36,6 +36,8 @@ import numpy as np
 from gopo_env.core.dialogue import Dialogue
 
 ROLES = ("expert", "service")
+TASK_METRICS = ("success", "tse", "esndcg", "gre", "turns")
+"""The task metrics every episode summary carries (``docs/metrics.md``)."""
 HIDDEN_INFO = ("scenario_id", "episode_seed", "agenda", "episode", "success")
 """``info`` keys an evaluated agent never sees: the scenario's identity and seed (from which the
 public generator and simulator would reconstruct the hidden customer), the customer's agenda and
@@ -203,7 +205,7 @@ def evaluate(agent: Any, env_id: str, split: str = "dev", *, episodes: int | Non
 
 
 def mean_metrics(summaries: Sequence[dict[str, Any]],
-                 names: Sequence[str] = ("success", "tse", "esndcg", "gre", "turns", "return")
+                 names: Sequence[str] = (*TASK_METRICS, "return")
                  ) -> dict[str, float]:
     """Mean of each metric over episode summaries, plus ``episodes`` (their number)."""
     out = {m: float(np.mean([float(s[m]) for s in summaries])) for m in names}

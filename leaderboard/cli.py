@@ -58,16 +58,19 @@ def _evaluate(args: argparse.Namespace) -> int:
                        split=args.split, trials=args.trials, seed=args.seed, strict=not args.lenient,
                        name=args.name, organisation=args.organisation, contact=args.contact,
                        description=args.description, progress=not args.no_progress,
-                       isolate=not args.in_process, load=args.load)
+                       isolate=not args.in_process, load=args.load, requirements=args.requires or ())
     except (AgentLoadError, SubmissionError, ValueError, RuntimeError, ImportError) as e:
         return _fail(str(e))
+    except OSError as e:
+        return _fail(f"cannot write the submission to {args.out} ({e.strerror or e}); choose a "
+                     "writable --out")
     print(f"wrote {args.out}: {sub['protocol']['episodes']} episodes of {sub['env']['id']} "
           f"({sub['protocol']['split']}, {sub['track']} track); {_summary_line(sub['metrics'])}")
     return 0
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from leaderboard.store import DuplicateSubmission, store
+    from leaderboard.store import DuplicateSubmission, StorageError, store
     from leaderboard.submission import SubmissionError
     from leaderboard.validate import validate
 
@@ -82,6 +85,8 @@ def _submit(args: argparse.Namespace) -> int:
         entry = store(db, verified)
     except DuplicateSubmission as e:
         return _fail(f"rejected {args.dir}: {e}")
+    except StorageError as e:
+        return _fail(str(e))
     except (sqlite3.Error, OSError) as e:
         return _fail(f"cannot store in the database {db}: {e}; choose another with --db PATH")
     print(f"accepted {args.dir} as entry {entry} in {db}: {verified.submission['agent']['name']}; "
@@ -91,18 +96,25 @@ def _submit(args: argparse.Namespace) -> int:
 
 def _leaderboard(args: argparse.Namespace) -> int:
     from leaderboard.report import text_table
+    from leaderboard.store import StorageError
 
-    print(text_table(_db(args)), end="")
+    try:
+        print(text_table(_db(args)), end="")
+    except StorageError as e:
+        return _fail(str(e))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from leaderboard.site import export
+    from leaderboard.store import StorageError
 
     try:
         out = export(_db(args), args.out)
-    except ImportError as e:
+    except (ImportError, StorageError) as e:
         return _fail(str(e))
+    except OSError as e:
+        return _fail(f"cannot write the site to {args.out} ({e.strerror or e}); choose a writable --out")
     print(f"wrote the leaderboard site to {out} (index.html, leaderboard.md, leaderboard.csv)")
     return 0
 
@@ -112,15 +124,19 @@ def _serve(args: argparse.Namespace) -> int:
     from contextlib import nullcontext
 
     from leaderboard.site import export, make_server
+    from leaderboard.store import StorageError
 
     # without --site, a temporary directory that is removed when the server stops
     holder = nullcontext(args.site) if args.site else tempfile.TemporaryDirectory(prefix="gopo-leaderboard-")
     with holder as site:
         try:
             export(_db(args), site)
-        except ImportError as e:
+            server = make_server(site, args.host, args.port)
+        except (ImportError, StorageError) as e:
             return _fail(str(e))
-        server = make_server(site, args.host, args.port)
+        except OSError as e:
+            return _fail(f"cannot serve on {args.host}:{args.port} or write {site} ({e.strerror or e}); "
+                         "is the port in use? choose another with --port")
         host, port = server.server_address[:2]
         print(f"serving {site} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
         try:
@@ -130,6 +146,64 @@ def _serve(args: argparse.Namespace) -> int:
         finally:
             server.server_close()
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """``gopo-bench verify DIR``: re-run a stored submission's agent (leaderboard/verify.py)."""
+    from leaderboard.report import fmt_mean_ci
+    from leaderboard.submission import SubmissionError
+    from leaderboard.verify import verify
+
+    db = _db(args)
+    try:
+        r = verify(args.dir, db, fresh_seed=args.fresh_seed, progress=not args.no_progress)
+    except SubmissionError as e:
+        return _fail(f"cannot verify {args.dir}: {e}")
+    except ImportError as e:
+        return _fail(str(e))
+    if not r["reproduced"]:
+        print(f"entry {r['entry']}: NOT reproduced: {r['mismatch']}")
+        return 1
+    verdict = (f"FLAGGED: significantly below the public score (one-sided p={r['p_value']:.4f} < "
+               f"{r['alpha']})" if r["flagged"] else f"not significantly lower (p={r['p_value']:.3f})")
+    print(f"entry {r['entry']}: reproduced exactly; public TSE {r['public_tse']:.3f}, fresh scenarios "
+          f"(seed {r['fresh_seed']}) TSE {fmt_mean_ci(r['fresh'])}: {verdict}")
+    return 0
+
+
+def _lb_seed(args: argparse.Namespace) -> int:
+    """``gopo-bench leaderboard seed``: reference entries on a board (leaderboard/seed.py)."""
+    from leaderboard.loading import AgentLoadError
+    from leaderboard.seed import seed_board
+    from leaderboard.submission import SubmissionError
+
+    try:
+        seed_board(_db(args), args.work, trained_steps=args.trained, verify=not args.no_verify,
+                   progress=not args.no_progress)
+    except (SubmissionError, AgentLoadError, ImportError) as e:
+        return _fail(str(e))
+    return 0
+
+
+def _add_verify_commands(sub: argparse._SubParsersAction, lb_sub: argparse._SubParsersAction,
+                         db: argparse.ArgumentParser) -> None:
+    """The parsers of ``verify`` and ``leaderboard seed`` (kept together for the CLI rewrite)."""
+    vf = _cmd(sub, "verify", parents=[db],
+              help="re-run a stored submission's agent: exact reproduction + fresh scenarios")
+    vf.add_argument("dir", metavar="DIR", help="the submission directory (as submitted)")
+    vf.add_argument("--fresh-seed", type=int, default=None, metavar="N",
+                    help="seed of the fresh scenario set (default: drawn at random now)")
+    vf.add_argument("--no-progress", action="store_true")
+    vf.set_defaults(func=_verify)
+    sd = _cmd(lb_sub, "seed", parents=[db],
+              help="add the reference agents (random, scripted SOP; --trained: BC, PPO)")
+    sd.add_argument("--work", default="runs/reference", metavar="DIR",
+                    help="where the reference submissions are written (default: %(default)s)")
+    sd.add_argument("--trained", type=int, default=0, metavar="STEPS",
+                    help="also train BC and PPO for STEPS env steps each (default: 0, none)")
+    sd.add_argument("--no-verify", action="store_true", help="submit without verifying")
+    sd.add_argument("--no-progress", action="store_true")
+    sd.set_defaults(func=_lb_seed)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -273,7 +347,9 @@ def _agent_args(p: argparse.ArgumentParser) -> None:
                    help="import string of the agent class, e.g. baselines.scripted:ScriptedSOPAgent")
     p.add_argument("--agent-kwargs", default=None, metavar="JSON",
                    help='keyword arguments of the agent as a JSON object, e.g. \'{"seed": 1}\'')
-    p.add_argument("--env", default="GOPO-Mgshop-v0", help="registered env id")
+    from leaderboard.runner import DEFAULT_ENV
+
+    p.add_argument("--env", default=DEFAULT_ENV, help="registered env id")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -324,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = _cmd(sub, "evaluate", help="evaluate an agent and write a submission directory")
     _agent_args(ev)
     ev.add_argument("--split", default="test", choices=("train", "dev", "test"))
-    ev.add_argument("--trials", type=int, default=1, help="runs per scenario, with seeds SEED..SEED+K-1")
+    ev.add_argument("--trials", type=int, default=3,
+                    help="runs per scenario, with seeds SEED..SEED+K-1 (3 with --seed 0: the standard track)")
     ev.add_argument("--seed", type=int, default=0, help="first trial seed (0 = the standard protocol)")
     ev.add_argument("--out", required=True, metavar="DIR")
     ev.add_argument("--name", default=None, help="entry name (default: the class name)")
@@ -333,6 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--description", default="")
     ev.add_argument("--load", default=None, metavar="PATH",
                     help="call agent.load(PATH) before evaluating (e.g. OUT/agent written by `train`)")
+    ev.add_argument("--requires", action="append", default=None, metavar="REQ",
+                    help="a requirement of the agent for `verify` (PEP 508, e.g. 'torch>=2.3'); repeat")
     ev.add_argument("--in-process", action="store_true",
                     help="run the agent in this process (faster to debug; by default it runs in its own "
                          "process and sees only observations, public info and the public toolkit)")
@@ -356,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--site", default=None, metavar="DIR", help="site directory (default: a temporary one)")
     sv.set_defaults(func=_serve)
+    _add_verify_commands(sub, lb_sub, db)
 
     from leaderboard import export_cli
 

@@ -17,13 +17,14 @@ from leaderboard.loading import load_agent
 from leaderboard.report import fmt_mean_ci, fmt_vs_above
 from leaderboard.runner import run
 
+DEMO_ENV = "GOPO-Mgshop-v1"
+"""The embedded default's current version (the benchmark of ``gopo-bench benchmark mgshop``)."""
 DEMO_ENTRANTS = "gopo,ppo-expert,memento,bc,sop,random"
 """GOPO and one of each baseline (the ablations and PPO monolithic are in the full benchmark)."""
 
-METRICS = ("success", "tse", "esndcg", "gre", "turns")
 
 
-def compare(agents: dict[str, Any], env_id: str = "GOPO-Mgshop-v0", split: str = "test",
+def compare(agents: dict[str, Any], env_id: str = DEMO_ENV, split: str = "test",
             seed: int = 0) -> dict[str, dict[str, dict[str, Any]]]:
     """Mean and 95% CI of each task metric per agent over ``split`` (the same seeds for all)."""
     table = {}
@@ -36,7 +37,7 @@ def compare(agents: dict[str, Any], env_id: str = "GOPO-Mgshop-v0", split: str =
 
 def transcript(seed: int = 0) -> str:
     """One test episode of the scripted SOP expert with the built-in CS Agent, rendered."""
-    view = make_view("GOPO-Mgshop-v0", ("expert",), split="test", render_mode="ansi")
+    view = make_view(DEMO_ENV, ("expert",), split="test", render_mode="ansi")
     sid = view.scenario_ids()[3]
     play(view, load_agent("baselines.scripted:ScriptedSOPAgent"), seed=seed, scenario_id=sid)
     return view.render()
@@ -68,7 +69,7 @@ def run_demo(seed: int = 0, out: str = "runs/demo", budget: str = "full", progre
     result = benchmark.run("mgshop", budget, seeds=1, out=out, only=DEMO_ENTRANTS, progress=progress,
                            command=f"gopo-bench demo (budget {budget})")
     return "\n".join([
-        f"GOPO-Mgshop-v0, test split, training seed 0; mean ± half-width of the 95% bootstrap CI; "
+        f"{result['env_id']}, test split, training seed 0; mean ± half-width of the 95% bootstrap CI; "
         f"paired bootstrap of TSE vs GOPO ({result['wall_clock_s']:.0f} s):",
         ranking(result),
         f"Results, plots and per-run records: {out}/ (results.md, results.json). The full benchmark "

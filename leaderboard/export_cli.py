@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kind", choices=KINDS, help="strategy | turn | dialogue (flagged) | sft")
     p.add_argument("--out", required=True, metavar="DIR", help="dataset directory (replaced atomically)")
-    p.add_argument("--env", default="GOPO-Mgshop-v0", help="registered env id (default: %(default)s)")
+    p.add_argument("--env", default="GOPO-Mgshop-v1", help="registered env id (default: %(default)s)")
     p.add_argument("--split", default="train", choices=("train", "dev", "test"))
     p.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="SEED",
                    help="trial seeds; episode seeds are the evaluation runner's (default: 0)")

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from gopo_env.core.rewards import RewardConfig
+from gopo_env.core.scoring import TSE_VERSIONS
 from gopo_env.core.scoring import esndcg as _esndcg
-from gopo_env.core.scoring import tse as _tse
 
 Record = Mapping[str, Any]
 
@@ -53,8 +53,10 @@ def negative_share(ep: Record) -> float:
 
 
 def tse(ep: Record, lam: float = TSE_LAMBDA) -> float:
-    """Task-focused Sequential Engagement (``gopo_env.core.scoring.tse``) of the episode."""
-    return _tse(ep["agenda"]["gains"], achieved_turns(ep), negative_share(ep), lam)
+    """Task-focused Sequential Engagement of the episode: ``gopo_env.core.scoring.tse`` for a v0
+    record, ``tse_sound`` where the record's agenda says ``"tse_version": 1`` (v1 envs)."""
+    version = ep["agenda"].get("tse_version", 0)
+    return TSE_VERSIONS[version](ep["agenda"]["gains"], achieved_turns(ep), negative_share(ep), lam)
 
 
 def esndcg(ep: Record) -> float:
@@ -90,9 +92,9 @@ def tokens(text: str) -> list[str]:
 class GenerationScorer:
     """BLEU and ROUGE-L of responses against reference responses for the same strategy.
 
-    ``references[s]`` lists reference texts for strategy ``s``. Until real assistant utterances
-    are available, :func:`realizer_references` supplies the domain realizer's texts. A response
-    whose strategy has no reference (e.g. an unparseable text-view turn) scores 0.
+    ``references[s]`` lists reference texts for strategy ``s``: on the leaderboard, real
+    MG-ShopDial assistant turns (:func:`generation_references`). A response whose strategy has
+    no reference (e.g. an unparseable text-view turn) scores 0.
     """
 
     def __init__(self, references: Mapping[int, Sequence[str]]) -> None:
@@ -120,13 +122,18 @@ class GenerationScorer:
         """Mean BLEU, ROUGE-L and length (tokens) over the episode's responses."""
         texts = [(t["strategy"], t["response"] or "") for t in ep["turns"]]
         if not texts:
-            return {"bleu": 0.0, "rouge_l": 0.0, "length": 0.0}
+            return {"bleu": 0.0, "rouge_l": 0.0}
         scores = [self.score(s, x) for s, x in texts]
         return {
             "bleu": math.fsum(b for b, _ in scores) / len(scores),
             "rouge_l": math.fsum(r for _, r in scores) / len(scores),
-            "length": sum(len(tokens(x)) for _, x in texts) / len(texts),
         }
+
+
+def response_length(ep: Record) -> float:
+    """Mean response length in tokens (:func:`tokens`) over the episode's turns (0 with none)."""
+    texts = [t["response"] or "" for t in ep["turns"]]
+    return sum(len(tokens(x)) for x in texts) / len(texts) if texts else 0.0
 
 
 def distinct_n(texts: Iterable[str], n: int) -> float:
@@ -141,11 +148,75 @@ def distinct_n(texts: Iterable[str], n: int) -> float:
     return len(seen) / total if total else 0.0
 
 
+class DistinctCounter:
+    """Distinct-1 and distinct-2 of a stream of responses in O(8 bytes) per n-gram.
+
+    Each n-gram is kept as the first 8 bytes of its BLAKE2b digest (deterministic across
+    processes), so memory is bounded by the text seen, not by Python objects per n-gram.
+    Equals :func:`distinct_n` unless two of the n-grams collide in 64 bits.
+    """
+
+    def __init__(self, orders: tuple[int, ...] = (1, 2)) -> None:
+        from array import array
+
+        self.orders = orders
+        self._grams = {n: array("Q") for n in orders}
+        self._total = dict.fromkeys(orders, 0)
+        self.responses = 0
+        """Responses added (the ``n`` of distinct-n)."""
+
+    def add(self, text: str) -> None:
+        import hashlib
+
+        self.responses += 1
+        toks = tokens(text)
+        for n in self.orders:
+            grams = self._grams[n]
+            for i in range(len(toks) - n + 1):
+                key = "\x1f".join(toks[i:i + n]).encode("utf-8", "surrogatepass")
+                grams.append(int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big"))
+                self._total[n] += 1
+            if len(grams) > 1 << 16:  # fold duplicates now and then: memory ~ distinct n-grams
+                folded = type(grams)("Q")
+                folded.frombytes(np.unique(np.frombuffer(grams, dtype=np.uint64)).tobytes())
+                self._grams[n] = folded
+
+    def value(self, n: int) -> float:
+        total = self._total[n]
+        return len(np.unique(np.frombuffer(self._grams[n], dtype=np.uint64))) / total if total else 0.0
+
+
+def generation_references(env_id: str, data_dir: str | None = None) -> dict[int, list[str]] | None:
+    """Real assistant turns per strategy (MG-ShopDial), or ``None`` when they are not available.
+
+    For the Mgshop envs only, and only when the MG-ShopDial data can be located
+    (``data_dir``, ``$GOPO_DATA_DIR/mgshopdial`` or the fetch cache; ``docs/data.md``): each
+    strategy's references are the real assistant turns the calibration mapping labels with it
+    (``mgshopdial.surface.reference_utterances``). Without the data no BLEU/ROUGE-L is
+    computed: scoring against the built-in writer's own templates would reward copying them
+    (the random expert scored BLEU 0.95 there, above the scripted SOP).
+    """
+    from gopo_env.domains.registry import domain_factory
+    from gopo_env.registration import spec_of
+
+    try:
+        domain = spec_of(env_id).domain
+    except KeyError:
+        return None
+    key = f"real:{domain}:{data_dir}"
+    if key not in _REFERENCES:
+        # the domain's own hook (Domain.reference_responses), called on the class: no scenarios built
+        _REFERENCES[key] = domain_factory(domain).reference_responses(data_dir)  # type: ignore[assignment]
+    return _REFERENCES[key]
+
+
 _REFERENCES: dict[str, dict[int, list[str]]] = {}
 
 
 def realizer_references(env_id: str, per_strategy: int = 16) -> dict[int, list[str]]:
-    """Reference responses per strategy: the built-in realizer's texts on the train split.
+    """The built-in realizer's texts per strategy on the train split (for diagnostics only).
+
+    Not used for scoring: a response copied from the realizer would score near 1.
 
     At every turn of the built-in SOP agent on each train scenario (seed 0) the realizer writes
     a response for every strategy; the first ``per_strategy`` distinct texts of each strategy
@@ -176,9 +247,10 @@ def realizer_references(env_id: str, per_strategy: int = 16) -> dict[int, list[s
 # ---------------------------------------------------------------------- per episode, all
 EPISODE_METRICS: dict[str, Callable[[Record], float]] = {
     "success": success, "tse": tse, "esndcg": esndcg, "gre": gre, "return": episode_return,
-    "turns": turns,
+    "turns": turns, "length": response_length,
 }
-GENERATION_METRICS = ("bleu", "rouge_l", "length")
+GENERATION_METRICS = ("bleu", "rouge_l")
+"""Against real references, for entries that write their own text; never claimed, never ranked."""
 CORPUS_METRICS = ("distinct_1", "distinct_2")
 HEADLINE = "tse"
 
@@ -255,6 +327,23 @@ def aggregate(episodes: Sequence[Record], per_episode: Sequence[Mapping[str, flo
     texts = [t["response"] or "" for ep in episodes for t in ep["turns"]]
     for n, name in enumerate(CORPUS_METRICS, 1):
         out[name] = {"mean": distinct_n(texts, n), "ci": None, "n": len(texts)}
+    return out
+
+
+def aggregate_light(per_episode: Sequence[tuple[str, int, bool, Mapping[str, float]]], trials: int,
+                    distinct: DistinctCounter) -> dict[str, dict[str, Any]]:
+    """:func:`aggregate` from (scenario id, trial, success, metrics) tuples and a distinct counter.
+
+    What streaming validation keeps per episode; equal to :func:`aggregate` on the same run.
+    """
+    out = summarize({(sid, trial): m for sid, trial, _, m in per_episode})
+    runs: dict[str, list[bool]] = {}
+    for sid, _trial, ok, _ in sorted(per_episode, key=lambda e: (e[0], e[1])):
+        runs.setdefault(sid, []).append(ok)
+    for k in range(1, trials + 1):
+        out[f"pass^{k}"] = {"mean": pass_hat_k(runs, k), "ci": None, "n": len(runs)}
+    for n, name in enumerate(CORPUS_METRICS, 1):
+        out[name] = {"mean": distinct.value(n), "ci": None, "n": distinct.responses}
     return out
 
 

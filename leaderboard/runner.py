@@ -20,6 +20,7 @@ from leaderboard import metrics as M
 from leaderboard.loading import AgentLoadError, check_agent, load_agent, load_class
 from leaderboard.submission import (
     FORMAT_VERSION,
+    STANDARD_TRIALS,
     SUBMISSION_FILE,
     TRAJECTORIES_FILE,
     EnvInfo,
@@ -30,6 +31,9 @@ from leaderboard.submission import (
     track,
     write_lines_atomic,
 )
+
+DEFAULT_ENV = "GOPO-Mgshop-v1"
+"""The env the CLI and the leaderboard use unless told: the embedded default's current version."""
 
 
 def package_version() -> str:
@@ -115,31 +119,43 @@ def toolkit_of(env_id: str) -> Any:
         env.close()
 
 
-def score(env_id: str, records: list[dict[str, Any]], trials: int) -> tuple[list[dict[str, float]],
-                                                                             dict[str, Any]]:
-    """Per-episode metrics and the aggregate claims of a list of episode records."""
-    scorer = M.GenerationScorer(M.realizer_references(env_id))
+def score(env_id: str, records: list[dict[str, Any]], trials: int,
+          generation: bool = False) -> tuple[list[dict[str, float]], dict[str, Any]]:
+    """Per-episode metrics and the aggregate claims of a list of episode records.
+
+    ``generation=True`` adds BLEU/ROUGE-L against real references when the data is available
+    (:func:`leaderboard.metrics.generation_references`); they are never part of the claims.
+    """
+    refs = M.generation_references(env_id) if generation else None
+    scorer = M.GenerationScorer(refs) if refs else None
     per_episode = [M.episode_metrics(ep, scorer) for ep in records]
     return per_episode, M.aggregate(records, per_episode, trials)
 
 
 def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] | str | None = None,
-             env_id: str = "GOPO-Mgshop-v0", split: str = "test", trials: int = 1, seed: int = 0,
+             env_id: str = DEFAULT_ENV, split: str = "test", trials: int = STANDARD_TRIALS,
+             seed: int = 0,
              strict: bool = True, name: str | None = None, organisation: str = "", contact: str = "",
              description: str = "", progress: bool = False, agent: Any = None,
-             isolate: bool = True, load: str | None = None) -> dict[str, Any]:
+             isolate: bool = True, load: str | Path | None = None,
+             checkpoint: str | Path | None = None,
+             requirements: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
 
     ``agent`` may pass an already built instance (its class must still be importable as
-    ``agent_spec`` for the record), which then runs in this process. Otherwise, with
-    ``isolate=True`` (the default, what ``gopo-bench evaluate`` does) the agent is built in its
-    own process (:class:`~gopo_env.protocol.AgentProcess`, loading ``load`` if given) so that it
-    can reach nothing of the simulator; ``isolate=False`` builds it here. Returns the
-    ``submission.json`` content.
-    """
+    ``agent_spec`` for the record; it is used as it is), which then runs in this process.
+    Otherwise, with ``isolate=True`` (the default, what ``gopo-bench evaluate`` does) the agent
+    is built in its own process (:class:`~gopo_env.protocol.AgentProcess`, loading ``load`` if
+    given) so that it can reach nothing of the simulator; ``isolate=False`` builds it here.
+    ``load`` (``checkpoint`` is an alias: a file or folder the agent reads with ``agent.load``)
+    is copied into ``out/checkpoint/`` and ``requirements`` (PEP 508 strings, e.g.
+    ``"torch>=2.3"``) are recorded, so that ``gopo-bench verify`` can rebuild the agent (the
+    verified track, ``docs/leaderboard.md``). Returns the ``submission.json`` content.    """
     from leaderboard.loading import parse_kwargs
 
     kwargs = agent_kwargs if isinstance(agent_kwargs, dict) else parse_kwargs(agent_kwargs)
+    load = load if load is not None else checkpoint
+    load = None if load is None else str(load)
     env_info(env_id)  # an unknown env id is a clear error before any agent is built
     process = None
     if agent is None and isolate:
@@ -148,7 +164,9 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     elif agent is None:
         agent = load_agent(agent_spec, kwargs)
         if load:
-            agent.load(load)
+            if not callable(getattr(agent, "load", None)):
+                raise AgentLoadError(f"--load given but {agent_spec} has no load(path) method")
+            agent.load(str(load))
     try:
         env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress)
     finally:
@@ -157,14 +175,20 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     per_episode, claims = score(env_id, records, trials)
     for ep, m in zip(records, per_episode):
         ep["metrics"] = m
+    out = Path(out)
+    agent_info: dict[str, Any] = {
+        "name": name or agent_spec.rpartition(":")[2], "class": agent_spec, "kwargs": kwargs,
+        "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
+        "contact": contact, "description": description,
+    }
+    if load is not None:
+        agent_info["checkpoint"] = _copy_checkpoint(Path(load), out)
+    if requirements:
+        agent_info["requirements"] = list(requirements)
     submission = {
         "format_version": FORMAT_VERSION,
-        "agent": {
-            "name": name or agent_spec.rpartition(":")[2], "class": agent_spec, "kwargs": kwargs,
-            "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
-            "contact": contact, "description": description,
-        },
-        "track": track(seeds, strict),
+        "agent": agent_info,
+        "track": track(seeds, strict, split),
         "env": {"id": env.env_id, "version": env.env_version, "package_version": env.package_version,
                 "mode": env.mode},
         "package_version": package_version(),
@@ -172,8 +196,30 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
                      "episodes": len(records)},
         "metrics": claims,
     }
-    out = Path(out)
     write_lines_atomic(out / TRAJECTORIES_FILE, (dumps(ep) + "\n" for ep in records))
     pretty = json.dumps(submission, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
     atomic_write_text(out / SUBMISSION_FILE, pretty + "\n")
     return submission
+
+
+def _copy_checkpoint(src: Path, out: Path) -> str:
+    """Copy a checkpoint file/folder into ``out/checkpoint/``; its path relative to ``out``."""
+    import shutil
+
+    # ``agent.load(PATH)`` may read PATH itself or files named PATH.<suffix> (SB3: PATH.zip)
+    parts = [src] if src.exists() else sorted(src.parent.glob(src.name + ".*"))
+    if not parts:
+        raise ValueError(f"checkpoint {src} does not exist (nor {src}.*)")
+    rel = Path("checkpoint") / src.name
+    for part in parts:
+        dest = out / "checkpoint" / part.name
+        if dest.resolve() == part.resolve():
+            continue
+        if dest.is_dir():
+            shutil.rmtree(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if part.is_dir():
+            shutil.copytree(part, dest, symlinks=False)
+        else:
+            shutil.copy2(part, dest)
+    return rel.as_posix()

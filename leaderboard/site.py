@@ -8,15 +8,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
-import http.server
-import os
 from collections import Counter
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from leaderboard import report, store
+from leaderboard import names, report, store
 from leaderboard.submission import atomic_write_text
 
 MAX_TRANSCRIPTS = 300
@@ -36,7 +34,8 @@ img { max-width: 48%; margin-right: 1%; border: 1px solid #ddd; }
 
 
 def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML-escaped, with control and bidi characters shown as ``\\xNN`` (never raw)."""
+    return html.escape(names.terminal(str(value)), quote=True)
 
 
 def _page(title: str, body: str) -> str:
@@ -45,9 +44,11 @@ def _page(title: str, body: str) -> str:
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def _ci_cell(m: dict[str, Any] | None) -> str:
+def _ci_cell(m: dict[str, Any] | str | None) -> str:
     if m is None:
         return '<td class="num">—</td>'
+    if isinstance(m, str):
+        return f'<td class="na">{_e(m)}</td>'
     if not m.get("ci"):
         return f'<td class="num">{m["mean"]:.3f}</td>'
     lo, hi = m["ci"]
@@ -67,8 +68,8 @@ def index_html(rows: list[dict[str, Any]]) -> str:
         groups.setdefault((r["env_id"], r["track"]), []).append(r)
     for (env_id, track), group in groups.items():
         parts.append(f"<h2>{_e(env_id)} · {_e(track)} track</h2>")
-        head = "".join(f"<th>{_e(c)}</th>" for c in ("rank", "agent", "organisation", "episodes",
-                                                       *report.COLUMNS, "vs above"))
+        head = "".join(f"<th>{_e(c)}</th>" for c in ("rank", "agent", "organisation", "status",
+                                                       "episodes", *report.COLUMNS, "vs above"))
         parts.append(f'<table class="leaderboard"><thead><tr>{head}</tr></thead><tbody>')
         for r in group:
             test = report.fmt_vs_above(r["vs_above"])
@@ -76,8 +77,9 @@ def index_html(rows: list[dict[str, Any]]) -> str:
             parts.append(
                 f'<tr><td class="num">{r["rank"]}</td>'
                 f'<td><a href="entry-{int(r["id"])}.html">{_e(r["name"])}</a></td>'
-                f'<td>{_e(r["organisation"])}</td><td class="num">{int(r["episodes"])}</td>'
-                + "".join(_ci_cell(r["metrics"].get(c)) for c in report.COLUMNS)
+                f'<td>{_e(r["organisation"])}</td><td class="status">{_e(report.status(r))}</td>'
+                f'<td class="num">{int(r["episodes"])}</td>'
+                + "".join(_ci_cell(report.metric_cell(r, c)) for c in report.COLUMNS)
                 + f"<td{sig}>{_e(test)}</td></tr>"
             )
         parts.append("</tbody></table>")
@@ -135,7 +137,9 @@ def entry_html(row: dict[str, Any], records: list[dict[str, Any]], plots: list[s
     info = "".join(f"<tr><th>{_e(k)}</th><td>{_e(row[k])}</td></tr>" for k in (
         "name", "organisation", "contact", "description", "agent_class", "env_id", "track",
         "package_version", "split", "trials", "episodes", "submitted_at"))
-    metrics = "".join(f"<tr><th>{_e(n)}</th>{_ci_cell(m)}</tr>" for n, m in row["metrics"].items())
+    metrics = "".join(f"<tr><th>{_e(n)}</th>{_ci_cell(report.metric_cell(row, n))}</tr>"
+                      for n in row["metrics"])
+    info += f"<tr><th>status</th><td>{_e(report.status(row))}</td></tr>"
     images = "".join(f'<img src="{_e(p)}" alt="{_e(p)}">' for p in plots)
     shown = records[:MAX_TRANSCRIPTS]
     more = (f"<p>Showing the first {len(shown)} of {len(records)} episodes.</p>"
@@ -162,28 +166,97 @@ def export(db: str | Path, out: str | Path) -> Path:
     return out
 
 
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files of one directory only: no listings, nothing reached through links or ``..``."""
+SERVER_TIMEOUT_S = 15
+"""An idle or slow connection is closed after this many seconds (waitress ``channel_timeout``)."""
+MAX_REQUEST_BYTES = 64 << 10
+"""Request line + headers larger than this are refused (the site takes no request bodies)."""
+_SECURITY_HEADERS = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'none'"),
+    ("Referrer-Policy", "no-referrer"),
+]
 
-    def translate_path(self, path: str) -> str:
-        root = Path(self.directory).resolve()
-        candidate = Path(super().translate_path(path)).resolve()
-        if candidate == root:
-            candidate = root / "index.html"
-        if not candidate.is_relative_to(root) or not candidate.is_file():
-            return str(root / ".not-found" / "404")  # no such file: 404
-        return str(candidate)
 
-    def list_directory(self, path: str | os.PathLike[str]) -> None:
-        self.send_error(404, "No listing")
-        return None
+def site_app(site: str | Path) -> Any:
+    """A WSGI app serving the regular files of ``site`` only (GET/HEAD).
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    No listings; ``..``, NUL bytes and non-UTF-8 paths answer 400; a path that is not a
+    regular file directly inside the site — through a symlink or otherwise — answers 404.
+    """
+    import mimetypes
+
+    root = Path(site).resolve()
+
+    def respond(start_response: Any, status: str, body: bytes, ctype: str = "text/plain; charset=utf-8",
+                head: bool = False) -> list[bytes]:
+        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))),
+                                *_SECURITY_HEADERS])
+        return [] if head else [body]
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        head = method == "HEAD"
+        if method not in ("GET", "HEAD"):
+            return respond(start_response, "405 Method Not Allowed", b"GET or HEAD only\n", head=head)
+        raw = environ.get("PATH_INFO", "/")
+        try:
+            path = raw.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return respond(start_response, "400 Bad Request", b"path is not UTF-8\n", head=head)
+        parts = [p for p in path.split("/") if p]
+        if "\x00" in path or any(p in (".", "..") or "\\" in p for p in parts):
+            return respond(start_response, "400 Bad Request", b"malformed path\n", head=head)
+        candidate = root.joinpath(*parts) if parts else root / "index.html"
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            real = None
+        if real is None or real != candidate or not real.is_file() or not real.is_relative_to(root):
+            return respond(start_response, "404 Not Found", b"not found\n", head=head)
+        body = real.read_bytes()
+        ctype = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/"):
+            ctype += "; charset=utf-8"
+        return respond(start_response, "200 OK", body, ctype, head=head)
+
+    return app
+
+
+class SiteServer:
+    """The site behind waitress (a maintained pure-Python WSGI server): request parsing, 400s
+    for malformed requests, idle-connection timeouts and a connection limit come from it."""
+
+    def __init__(self, site: str | Path, host: str, port: int) -> None:
+        try:
+            from waitress.server import create_server
+        except ImportError as e:
+            raise ImportError(f"`leaderboard serve` needs the [web] extra ({e}): "
+                              "pip install 'gopo-bench[web]'") from e
+        self._server = create_server(
+            site_app(site), host=host, port=port, channel_timeout=SERVER_TIMEOUT_S, cleanup_interval=5,
+            max_request_header_size=MAX_REQUEST_BYTES, max_request_body_size=0,
+            connection_limit=100, threads=4, ident="gopo-bench", expose_tracebacks=False,
+            clear_untrusted_proxy_headers=True)
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        return str(self._server.effective_host), int(self._server.effective_port)
+
+    def serve_forever(self) -> None:
+        with contextlib.suppress(OSError):  # the socket was closed by shutdown()
+            self._server.run()
+
+    def shutdown(self) -> None:
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+
+    def server_close(self) -> None:
         pass
 
 
-def make_server(site: str | Path, host: str = "127.0.0.1",
-                port: int = 8000) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for ``site`` (call ``serve_forever``); port 0 picks a free port."""
-    handler = partial(SiteHandler, directory=str(Path(site).resolve()))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+def make_server(site: str | Path, host: str = "127.0.0.1", port: int = 8000) -> SiteServer:
+    """A server for ``site`` (call ``serve_forever``); port 0 picks a free port.
+
+    Raises ``OSError`` when the address cannot be bound (port in use, no permission).
+    """
+    return SiteServer(site, host, port)

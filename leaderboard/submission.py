@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import gopo_env
 from gopo_env.core.dialogue import Dialogue
@@ -30,10 +33,20 @@ MAX_SUBMISSION_BYTES = 1 << 20
 """``submission.json`` larger than this (1 MiB) is rejected before parsing."""
 MAX_TRAJECTORIES_BYTES = 512 << 20
 """``trajectories.jsonl`` larger than this (512 MiB) is rejected before parsing."""
-MAX_LINE_BYTES = 4 << 20
-"""One episode line larger than this (4 MiB) is rejected."""
+MAX_LINE_BYTES = 1 << 20
+"""One episode line larger than this (1 MiB) is rejected, before it is parsed."""
+MAX_TEXT_CHARS = 4_000_000
+"""All responses of a submission together (characters): bounds distinct-n's n-gram tables."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays/objects accepted anywhere (the formats need 5)."""
+MAX_INT_DIGITS = 40
+"""Longest integer literal accepted (seeds are 48-bit: 15 digits)."""
 LEADERBOARD_SPLIT = "test"
 """The leaderboard scores the test split only (docs/environment.md)."""
+STANDARD_TRIALS = 3
+STANDARD_SEEDS = (0, 1, 2)
+"""The standard track's protocol: every test scenario × these trial seeds, strict mode. Fixed:
+a submission of the standard track is exactly this, all of it; anything else is ``custom``."""
 
 TURN_FIELDS = ("turn", "strategy", "strategy_name", "response", "customer", "intent", "polarity",
                "achieved", "aligned", "faithful", "violations", "reward")
@@ -55,6 +68,13 @@ class EnvInfo:
     """``"turns"``: expert and service roles; ``"text"``: one agent writes each response."""
 
 
+def gopo_env_ids() -> list[str]:
+    """The Gymnasium ids gopo_env generates (another package's env cannot be scored)."""
+    from gopo_env.registration import env_specs
+
+    return sorted(env_specs())
+
+
 def env_info(env_id: str) -> EnvInfo:
     """What identifies the environment behind a registered GOPO env id."""
     from gopo_env.registration import spec_of
@@ -62,9 +82,25 @@ def env_info(env_id: str) -> EnvInfo:
     try:
         spec = spec_of(env_id)
     except KeyError as e:
-        raise SubmissionError(e.args[0]) from None
+        import gymnasium as gym
+
+        other = " (a Gymnasium env of another package)" if env_id in gym.registry else ""
+        raise SubmissionError(e.args[0].replace(f"{env_id!r}", f"{env_id!r}{other}", 1)) from None
     mode = "text" if spec.view == "text" else "turns"
     return EnvInfo(spec.env_id, spec.version, gopo_env.__version__, mode)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` with each lone surrogate (not writable as UTF-8) replaced by U+0000.
+
+    Only lenient runs can record such text (strict mode rejects it). The environment treats
+    both characters alike — a control character, flagged ``invalid_response`` and removed —
+    so replaying the stored text reproduces the run exactly, and the file can be written.
+    """
+    return _SURROGATE.sub("\x00", text)
 
 
 def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]) -> dict[str, Any]:
@@ -79,7 +115,7 @@ def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]
     for rec, raw in zip(d.transcript[1:], raw_responses):
         turns.append({
             "turn": rec.turn, "strategy": rec.strategy, "strategy_name": rec.strategy_name,
-            "response": raw if isinstance(raw, str) else None, "customer": rec.customer,
+            "response": storable_text(raw) if isinstance(raw, str) else None, "customer": rec.customer,
             "intent": rec.intent, "polarity": rec.polarity, "achieved": list(rec.achieved),
             "aligned": rec.aligned, "faithful": rec.faithful, "violations": list(rec.violations),
             "reward": rec.reward,
@@ -93,7 +129,8 @@ def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]
         "opening": {"customer": opening.customer, "intent": opening.intent,
                     "polarity": opening.polarity},
         "turns": turns,
-        "agenda": {"items": summary["agenda"]["items"], "gains": summary["agenda"]["gains"]},
+        "agenda": {"items": summary["agenda"]["items"], "gains": summary["agenda"]["gains"],
+                   **({"tse_version": v} if (v := summary["agenda"].get("tse_version", 0)) else {})},
         "reference_strategies": summary["reference_strategies"],
         "outcome": {"success": summary["success"], "terminated": summary["terminated"],
                     "truncated": summary["truncated"], "turns": summary["turns"],
@@ -104,12 +141,11 @@ def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]
     }
 
 
-def track(seeds: list[int], strict: bool) -> str:
-    """``standard`` when the protocol is the default one (seeds 0..K-1, strict), else ``custom``.
-
-    Only entries of the same track and env are ranked against each other.
-    """
-    return "standard" if strict and seeds == list(range(len(seeds))) else "custom"
+def track(seeds: list[int], strict: bool, split: str = LEADERBOARD_SPLIT) -> str:
+    """``standard`` for exactly the standard protocol (:data:`STANDARD_SEEDS`, strict, test
+    split), else ``custom``. Only entries of the same track and env are ranked together."""
+    standard = strict and split == LEADERBOARD_SPLIT and list(seeds) == list(STANDARD_SEEDS)
+    return "standard" if standard else "custom"
 
 
 # ---------------------------------------------------------------------- files
@@ -153,71 +189,179 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def _check_size(path: Path, limit: int) -> None:
-    if not path.is_file():
-        raise SubmissionError(f"{path}: missing; a submission directory holds {SUBMISSION_FILE} "
-                              f"and {TRAJECTORIES_FILE} (write one with `gopo-bench evaluate`)")
-    size = path.stat().st_size
-    if size > limit:
-        raise SubmissionError(f"{path.name}: {size} bytes, over the limit of {limit} bytes")
+# ---------------------------------------------------------------------- bounded reading
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (NaN and Infinity are not allowed)")
 
 
-def read_submission(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
-    """Parse a submission directory; returns (submission, episodes, sha256 digest of both files).
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {digits} digits (at most {MAX_INT_DIGITS} are accepted)")
+    return int(text)
 
-    Checks sizes before parsing and names the file and line of malformed JSON. Structure is
-    checked later, by the schema.
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:30]} overflows a float")
+    return value
+
+
+def _check_value(value: Any, where: str) -> None:
+    """Depth and text of a parsed JSON value: bounded nesting, strings encodable as UTF-8."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        v, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise SubmissionError(f"{where}: at {path or '(top level)'}: nested deeper than "
+                                  f"{MAX_JSON_DEPTH} levels")
+        if isinstance(v, str):
+            _check_utf8(v, f"{where}: at {path or '(top level)'}")
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                _check_utf8(k, f"{where}: key at {path or '(top level)'}")
+                stack.append((x, f"{path}.{k}" if path else k, depth + 1))
+        elif isinstance(v, list):
+            stack.extend((x, f"{path}[{i}]", depth + 1) for i, x in enumerate(v))
+
+
+def _check_utf8(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise SubmissionError(f"{where}: a lone surrogate \\u{ord(text[e.start]):04x} (character "
+                              f"{e.start}) is not text; write valid Unicode") from None
+
+
+def loads(data: bytes, where: str) -> Any:
+    """Parse one JSON document with bounds; :class:`SubmissionError` naming ``where`` otherwise.
+
+    Rejects invalid UTF-8, NaN/Infinity, integers of more than :data:`MAX_INT_DIGITS`
+    digits, floats that overflow, nesting deeper than :data:`MAX_JSON_DEPTH` and lone
+    surrogates (``"\\ud800"``), each with a message instead of a traceback.
     """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SubmissionError(f"{where}: not UTF-8 (byte {e.start}: {e.reason})") from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int,
+                           parse_float=_finite_float)
+    except json.JSONDecodeError as e:
+        raise SubmissionError(f"{where}: malformed JSON: {e}") from None
+    except ValueError as e:  # from the parse_* hooks (and the interpreter's own digit limit)
+        raise SubmissionError(f"{where}: malformed JSON: {e}") from None
+    except RecursionError:
+        raise SubmissionError(f"{where}: malformed JSON: nested deeper than {MAX_JSON_DEPTH} "
+                              "levels") from None
+    _check_value(value, where)
+    return value
+
+
+def open_member(directory: Path, name: str, limit: int) -> BinaryIO:
+    """Open ``directory/name`` for reading: a regular file, not a symlink, at most ``limit`` bytes.
+
+    Symbolic links are refused (``O_NOFOLLOW``), so a submission cannot make ``submit`` read
+    a file outside its directory; FIFOs and devices are refused (they could block forever).
+    """
+    path = directory / name
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    if path.is_symlink():
+        raise SubmissionError(f"{path}: is a symbolic link; copy the file itself into the submission "
+                              "directory")
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise SubmissionError(f"{path}: missing; a submission directory holds {SUBMISSION_FILE} "
+                              f"and {TRAJECTORIES_FILE} (write one with `gopo-bench evaluate`)") from None
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be opened ({e.strerror}); it must be a regular file "
+                              "you can read") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise SubmissionError(f"{path}: not a regular file")
+    if info.st_size > limit:
+        os.close(fd)
+        raise SubmissionError(f"{path.name}: {info.st_size} bytes, over the limit of {limit} bytes")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def read_submission_json(directory: Path) -> dict[str, Any]:
+    """The parsed ``submission.json`` of ``directory`` (size-checked, bounded parse)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise SubmissionError(f"{directory}: not a directory (give the --out DIR of `evaluate`)")
-    sub_path, traj_path = directory / SUBMISSION_FILE, directory / TRAJECTORIES_FILE
-    _check_size(sub_path, MAX_SUBMISSION_BYTES)
-    _check_size(traj_path, MAX_TRAJECTORIES_BYTES)
+    with open_member(directory, SUBMISSION_FILE, MAX_SUBMISSION_BYTES) as f:
+        raw = f.read(MAX_SUBMISSION_BYTES + 1)
+    value = loads(raw, SUBMISSION_FILE)
+    if not isinstance(value, dict):
+        raise SubmissionError(f"{SUBMISSION_FILE}: must hold a JSON object, got {type(value).__name__}")
+    return value
+
+
+def iter_lines(f: BinaryIO, max_lines: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, parsed episode) of each non-blank line, reading at most one line at a time.
+
+    A line is read with a bound (:data:`MAX_LINE_BYTES`), so a file without newlines costs one
+    line's worth of memory; more than ``max_lines`` non-blank lines, or more than
+    ``2 * max_lines + 16`` blank ones, are rejected as soon as they are seen.
+    """
+    lineno = blanks = count = 0
+    max_blanks = 2 * max_lines + 16
+    while True:
+        line = f.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: over the per-episode limit of "
+                                  f"{MAX_LINE_BYTES} bytes")
+        if not line.strip():
+            blanks += 1
+            if blanks > max_blanks:
+                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: more than {max_blanks} blank "
+                                      "lines")
+            continue
+        count += 1
+        if count > max_lines:
+            raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: more episodes than the "
+                                  f"protocol's {max_lines}")
+        value = loads(line, f"{TRAJECTORIES_FILE} line {lineno}")
+        if not isinstance(value, dict):
+            raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: must hold a JSON object")
+        yield lineno, value
+
+
+def read_submission(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """Parse a whole submission directory into memory: (submission, episodes, sha256 of the files).
+
+    For tools and tests on small submissions; ``submit`` streams instead
+    (:func:`leaderboard.validate.validate`).
+    """
+    directory = Path(directory)
+    submission = read_submission_json(directory)
     digest = hashlib.sha256()
-    raw = sub_path.read_bytes()
-    digest.update(raw)
-    try:
-        submission = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise SubmissionError(f"{SUBMISSION_FILE}: malformed JSON: {e}") from None
-    episodes = []
-    with traj_path.open("rb") as f:
-        for lineno, line in enumerate(f, 1):
-            digest.update(line)
-            if len(line) > MAX_LINE_BYTES:
-                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: {len(line)} bytes, over "
-                                      f"the per-episode limit of {MAX_LINE_BYTES} bytes")
-            if not line.strip():
-                continue
-            try:
-                episodes.append(json.loads(line.decode("utf-8")))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: malformed JSON: {e}") from None
+    digest.update((directory / SUBMISSION_FILE).read_bytes())
+    with open_member(directory, TRAJECTORIES_FILE, MAX_TRAJECTORIES_BYTES) as f:
+        episodes = [ep for _, ep in iter_lines(f, 10**6)]
+    digest.update((directory / TRAJECTORIES_FILE).read_bytes())
     return submission, episodes, digest.hexdigest()
 
 
 def read_episode(directory: Path, index: int) -> dict[str, Any]:
     """Episode ``index`` (its ``episode`` field) of a submission folder, read line by line.
 
-    Raises :class:`SubmissionError` naming the folder and the episodes it holds.
+    Reads with the same bounds as validation. Raises :class:`SubmissionError` naming the
+    folder and the episodes it holds.
     """
-    path = Path(directory) / TRAJECTORIES_FILE
-    if not path.is_file():
-        raise SubmissionError(f"{directory}: no {TRAJECTORIES_FILE} (give the --out DIR of `evaluate`)")
     count = 0
-    with path.open("rb") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            if len(line) > MAX_LINE_BYTES:
-                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: over {MAX_LINE_BYTES} bytes")
-            try:
-                ep = json.loads(line.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise SubmissionError(f"{TRAJECTORIES_FILE} line {lineno}: malformed JSON: {e}") from None
+    with open_member(Path(directory), TRAJECTORIES_FILE, MAX_TRAJECTORIES_BYTES) as f:
+        for _, ep in iter_lines(f, 10**6):
             count += 1
-            if isinstance(ep, dict) and ep.get("episode") == index:
+            if ep.get("episode") == index:
                 return ep
-    raise SubmissionError(f"{path}: no episode {index}; it holds {count} episodes (0..{count - 1})")
-
+    raise SubmissionError(f"{Path(directory) / TRAJECTORIES_FILE}: no episode {index}; it holds {count} "
+                          f"episodes (0..{count - 1})")

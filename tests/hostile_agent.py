@@ -28,7 +28,8 @@ HIDDEN_TYPES = frozenset({
     "MgshopScenario", "ToyScenario", "ItemNeed", "Question", "DialogueAECEnv", "ExpertEnv", "TextEnv",
     "FlatEnv", "MgshopDomain", "ToyDomain",
 })
-SCENARIO_ID = re.compile(r"^[a-z]+-(?:train|dev|test)-[A-Za-z0-9]+$")  # multiwoz-dev-PMUL1635 too
+# ids: mgshop-test-0001, mgshop-v1-test-0000, multiwoz-dev-PMUL1635
+SCENARIO_ID = re.compile(r"^[a-z]+(?:-v\d+)?-(?:train|dev|test)-[A-Za-z0-9]+$")
 
 
 def _hidden(obj: Any) -> str | None:

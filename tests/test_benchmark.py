@@ -81,6 +81,19 @@ def test_table_numbers_come_from_the_episodes(first):
         assert " ".join(f"{x:.3f}" for x in seed_means) in line
 
 
+def test_reference_rows_are_published(first):
+    """Every run plays the reference rows on the same env and seeds and states the aims."""
+    out, res = first
+    ref = res["reference_rows"]
+    assert list(ref["rows"]) == ["random", "ask-nothing", "sop", "best-rule", "oracle-lookahead"]
+    assert ref["env_id"] == res["env_id"] and ref["seeds"] == res["seeds"]
+    tse = {k: r["metrics"]["tse"]["mean"] for k, r in ref["rows"].items()}
+    assert tse["random"] < tse["sop"] <= tse["oracle-lookahead"] <= 1.0
+    assert [a["aim"] for a in ref["aims"]][0].startswith("ceiling")
+    table = (out / "results.md").read_text()
+    assert "## Reference rows" in table and "hidden-state lookahead planner" in table
+
+
 def test_plots_exist(first):
     out, _ = first
     for name in PLOTS.values():
@@ -106,7 +119,7 @@ def test_same_seed_same_metrics_and_resume(first, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--only", "gopo,nosuch"], "unknown entrant"),
     (["--env-kwargs", "{not json"], "--env-kwargs is not valid JSON"),
-    (["--env-kwargs", '{"no_such_option": 1}'], "cannot make GOPO-Mgshop-v0"),
+    (["--env-kwargs", '{"no_such_option": 1}'], "cannot make GOPO-Mgshop-v1"),  # the newest version
     (["--seeds", "0"], "--seeds must be >= 1"),
 ])
 def test_bad_input_is_named(tmp_path, capsys, args, message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -15,7 +16,7 @@ def test_top_level_help_lists_each_command_once(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     for command in ("demo", "evaluate", "submit", "leaderboard", "train", "data", "benchmark", "show"):
-        assert out.count(f"\n    {command}") == 1, command
+        assert len(re.findall(rf"\n    {command}\s", out)) == 1, command
 
 
 def test_version(capsys):
@@ -28,7 +29,7 @@ def test_defaults_are_shown(capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # help text wraps at the terminal width
-    assert "(default: GOPO-Mgshop-v0)" in out and "(default: 1)" in out
+    assert "(default: GOPO-Mgshop-v0)" in out and "(default: 3)" in out
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "training seed" in " ".join(capsys.readouterr().out.split())
@@ -37,7 +38,7 @@ def test_defaults_are_shown(capsys):
 
 
 def test_show_prints_an_episode_and_explains_a_missing_one(tmp_path, capsys):
-    evaluate("baselines.scripted:ScriptedSOPAgent", tmp_path / "sub", split="dev", isolate=False)
+    evaluate("baselines.scripted:ScriptedSOPAgent", tmp_path / "sub", split="dev", trials=1, isolate=False)
     assert main(["show", str(tmp_path / "sub"), "--episode", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("episode 2 · scenario mgshop-dev-0002") and "expert   → greet" in out

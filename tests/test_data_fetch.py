@@ -153,3 +153,89 @@ def test_missing_dataset_error_names_all_three_ways(tmp_path, monkeypatch):
     message = str(e.value)
     assert "data_dir=PATH" in message and "GOPO_DATA_DIR" in message
     assert "gopo-bench data fetch mgshopdial" in message and str(tmp_path / "nocache") in message
+
+
+# ---------------------------------------------------------------------- issue 14: all-or-nothing
+def _tiny(tmp_path: Path, content: dict[str, bytes]):
+    """A two-file manifest served from a local folder (no real data needed)."""
+    import hashlib
+
+    from gopo_env.data.fetch import Manifest, ManifestEntry
+
+    src = tmp_path / "src"
+    for rel, data in content.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(data)
+    files = tuple(ManifestEntry(rel, f"http://invalid.example/{rel}", hashlib.sha256(data).hexdigest())
+                  for rel, data in content.items())
+    return Manifest("tiny", files, marker=files[0].relpath), src
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_update_of_an_existing_dataset_is_swapped_in_whole(tmp_path):
+    m, src = _tiny(tmp_path, {"a.json": b"A" * 100, "sub/b.json": b"B" * 50})
+    dest = tmp_path / "tiny"
+    dest.mkdir()
+    (dest / "a.json").write_bytes(b"old")  # stale copy of a file: replaced
+    (dest / "notes.txt").write_bytes(b"mine")  # the user's own file: kept
+    inode = dest.stat().st_ino
+    fetch_dataset(m, dest, source=src)
+    assert _snapshot(dest) == {"a.json": b"A" * 100, "notes.txt": b"mine", "sub/b.json": b"B" * 50}
+    assert dest.stat().st_ino != inode  # a new folder took the old one's place: no in-place writes
+    assert _leftovers(tmp_path) == []
+
+
+def test_deadline_and_size_cap_abort_and_change_nothing(tmp_path):
+    m, src = _tiny(tmp_path, {"a.json": b"A" * 100, "b.json": b"B" * 200_000})
+    dest = tmp_path / "tiny"
+    dest.mkdir()
+    (dest / "a.json").write_bytes(b"old")
+    before = _snapshot(dest)
+    with pytest.raises(DataError, match="size cap of 1000 bytes"):
+        fetch_dataset(m, dest, source=src, max_bytes=1000)
+    assert _snapshot(dest) == before
+    with pytest.raises(DataError, match="did not finish within 0 s"):
+        fetch_dataset(m, dest, source=src, deadline_s=0.0)
+    assert _snapshot(dest) == before and _leftovers(tmp_path) == []
+
+
+def test_stale_staging_folders_are_cleaned(tmp_path):
+    import os
+    import time
+
+    m, src = _tiny(tmp_path, {"a.json": b"A"})
+    stale = tmp_path / ".tiny.abc123.partial"
+    (stale / "tiny").mkdir(parents=True)
+    (stale / "tiny" / "a.json").write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    live = tmp_path / ".tiny.def456.partial"  # a fetch running right now: left alone
+    live.mkdir()
+    fetch_dataset(m, tmp_path / "tiny", source=src)
+    assert not stale.exists() and live.exists()
+
+
+def test_destination_that_is_a_file_or_not_writable_is_a_clear_error(tmp_path, capsys):
+    import os
+
+    m, src = _tiny(tmp_path, {"a.json": b"A"})
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(DataError, match="is not a folder"):
+        fetch_dataset(m, afile, source=src)
+    with pytest.raises(DataError, match="cannot create"):
+        fetch_dataset(m, afile / "tiny", source=src)
+    assert main(["data", "fetch", "mgshopdial", "--dest", str(afile), "--from", str(src)]) == 1
+    assert "is not a folder" in capsys.readouterr().err
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(DataError, match="permission|cannot"):
+                fetch_dataset(m, locked / "tiny", source=src)
+        finally:
+            locked.chmod(0o700)

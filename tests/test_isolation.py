@@ -39,7 +39,8 @@ def test_hostile_agent_finds_nothing_in_its_own_process(env_id, tmp_path):
 @pytest.mark.parametrize("env_id", EXPERT_IDS)
 def test_same_agent_in_process_finds_the_current_customer(env_id, tmp_path):
     lines, played = _run(env_id, tmp_path, isolate=False)
-    domain = make_domain(spec_of(env_id).domain)
+    spec = spec_of(env_id)
+    domain = make_domain(spec.domain, **{k: v for k, v in spec.kwargs.items() if k != "domain"})
     assert len(lines) == 4
     for line in lines:
         current = played[line["episode"]]

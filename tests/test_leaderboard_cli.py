@@ -154,7 +154,7 @@ def test_train_saves_and_evaluates_on_dev(cli, tmp_path):
     # untrained, it says goodbye at once (TSE ~0); the learnt table gets part of the way
     assert sub["protocol"]["split"] == "dev" and sub["metrics"]["tse"]["mean"] > 0.3, sub["metrics"]
     r = cli("evaluate", "--agent", "my_agents:CountingExpert", "--load", "run/agent", "--split", "dev",
-            "--seed", "1", "--out", "reloaded", "--no-progress")
+            "--seed", "1", "--trials", "1", "--out", "reloaded", "--no-progress")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "reloaded" / "submission.json").read_text())["metrics"] == sub["metrics"]
     r = cli("train", "--agent", "my_agents:PreferenceExpert", "--agent-kwargs", '{"order": [1]}',

@@ -91,7 +91,7 @@ def test_text_view_agent_is_evaluated_and_replays(tmp_path):
     assert sub["env"]["mode"] == "text"
     verified = validate(tmp_path / "text")
     assert verified.metrics["success"]["mean"] == 0.0
-    first = verified.episodes[0]["turns"][0]
+    first = list(verified.episodes())[0]["turns"][0]
     assert first["strategy_name"] == "greet" and first["aligned"]
 
 
@@ -161,5 +161,5 @@ def test_lenient_mode_records_violations_that_replay_reproduces(tmp_path):
     sub = evaluate("tests:Sloppy", tmp_path / "lenient", agent=Sloppy(), strict=False)
     assert sub["track"] == "custom" and sub["protocol"]["strict"] is False
     verified = validate(tmp_path / "lenient")
-    violations = {v for ep in verified.episodes for t in ep["turns"] for v in t["violations"]}
+    violations = {v for ep in verified.episodes() for t in ep["turns"] for v in t["violations"]}
     assert {"masked_strategy", "invalid_response"} <= violations

@@ -22,7 +22,7 @@ SUB, TRAJ = "submission.json", "trajectories.jsonl"
 @pytest.fixture(scope="module")
 def genuine(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("genuine") / "scripted"
-    evaluate("baselines.scripted:ScriptedSOPAgent", out, trials=1, name="scripted")
+    evaluate("baselines.scripted:ScriptedSOPAgent", out, trials=3, name="scripted")
     return out
 
 
@@ -80,7 +80,7 @@ def episode_missing(d):
 
 
 def episode_duplicated(d):
-    _edit_episodes(d, lambda eps: eps + [eps[10]])
+    _edit_episodes(d, lambda eps: eps[:-1] + [eps[10]])
 
 
 def seed_changed(d):
@@ -129,7 +129,7 @@ TAMPERING = [
     (claimed_mean_inflated, ["metrics.tse.mean"]),
     (claimed_episode_metric_changed, ["episode 3", "metrics.tse"]),
     (episode_missing, ["missing", "mgshop-test-0010"]),
-    (episode_duplicated, ["line 121", "duplicates line 11"]),
+    (episode_duplicated, ["line 360", "duplicates line 11"]),
     (seed_changed, ["episode 4", "field seed"]),
     (env_version_wrong, ["env.version"]),
     (package_version_wrong, ["env.package_version"]),
@@ -157,7 +157,7 @@ def test_tampered_submission_is_rejected_and_stores_nothing(genuine, tmp_path, t
 def test_genuine_submission_is_accepted_once(genuine, tmp_path):
     db = tmp_path / "lb.db"
     entry, verified = store.submit(genuine, db)
-    assert store.counts(db) == {"submissions": 1, "metrics": len(verified.metrics), "episodes": 120}
+    assert store.counts(db) == {"submissions": 1, "metrics": len(verified.metrics), "episodes": 360}
     [row] = store.entries(db)
     assert row["id"] == entry and row["name"] == "scripted" and row["track"] == "standard"
     assert row["metrics"]["tse"]["mean"] == pytest.approx(verified.metrics["tse"]["mean"])
@@ -168,8 +168,9 @@ def test_genuine_submission_is_accepted_once(genuine, tmp_path):
 
 def test_a_failure_inside_the_transaction_leaves_nothing(genuine, tmp_path):
     verified = validate(genuine)
-    broken = Verified(verified.submission, verified.episodes + [verified.episodes[0]], verified.metrics,
-                      verified.digest)  # the repeated episode breaks the episodes' primary key
+    episodes = list(verified.episodes())
+    broken = Verified.from_episodes(verified.submission, episodes + [episodes[0]], verified.metrics,
+                                    verified.digest)  # the repeated episode breaks the episodes' primary key
     db = tmp_path / "lb.db"
     with pytest.raises(Exception, match="UNIQUE"):
         store.store(db, broken)
@@ -198,5 +199,5 @@ def test_concurrent_submits_end_consistently(genuine, tmp_path):
     accepted = [r for r in results if r[0] == 0]
     assert len(accepted) == 2, results
     assert sum("already stored" in r[2] for r in results) == 1, results
-    assert store.counts(db)["submissions"] == 2 and store.counts(db)["episodes"] == 240
+    assert store.counts(db)["submissions"] == 2 and store.counts(db)["episodes"] == 360 + 120
     assert sorted(e["name"] for e in store.entries(db)) == ["random", "scripted"]

@@ -200,11 +200,11 @@ def test_cli_evaluate_submit_leaderboard(tmp_path):
     for name, spec in (("sop", "baselines.scripted:ScriptedSOPAgent"),
                        ("rnd", "baselines.random_agent:RandomAgent")):
         out = str(tmp_path / name)
-        _cli("evaluate", "--agent", spec, "--env", "GOPO-Toy-v0", "--split", "test", "--trials", "2",
+        _cli("evaluate", "--agent", spec, "--env", "GOPO-Toy-v0", "--split", "test", "--trials", "3",
              "--out", out, "--name", f"toy-{name}", "--no-progress", cwd=tmp_path)
         submission = json.loads(Path(out, "submission.json").read_text())
-        assert submission["env"]["id"] == "GOPO-Toy-v0" and submission["protocol"]["episodes"] == 8
-        assert submission["track"] == "standard"
+        assert submission["env"]["id"] == "GOPO-Toy-v0" and submission["protocol"]["episodes"] == 12
+        assert submission["track"] == "standard"  # the standard protocol: 3 trials, seeds 0-2
         _cli("submit", out, "--db", db, "--no-progress", cwd=tmp_path)
     table = _cli("leaderboard", "--db", db, cwd=tmp_path)
     assert "toy-sop" in table and "toy-rnd" in table and "GOPO-Toy-v0" in table

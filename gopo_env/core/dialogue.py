@@ -26,7 +26,7 @@ from gopo_env.core.domain import (
 from gopo_env.core.errors import DataError, InvalidActionError, ScenarioError
 from gopo_env.core.frozen import CopyableRandom
 from gopo_env.core.rewards import RewardConfig
-from gopo_env.core.scoring import esndcg, tse
+from gopo_env.core.scoring import TSE_VERSIONS, esndcg
 from gopo_env.core.spaces import CONTROL_CHARS
 
 EXPERT, SERVICE = "expert", "service"
@@ -362,15 +362,19 @@ class Dialogue:
         reference = episode.reference_strategies()
         success = bool(episode.success())
         ok = [a and f for a, f in zip(self._aligned, self._faithful)]
+        version = getattr(self.domain, "tse_version", 0)
+        agenda = {"items": list(names), "gains": list(gains), "achieved_turns": list(achieved)}
+        if version:  # v0 summaries stay byte-identical
+            agenda["tse_version"] = version
         return {
             "scenario_id": self.scenario.id,
             "episode_seed": self.episode_seed,
             "success": success,
-            "tse": tse(gains, achieved, negative_share, self.rewards.tse_lambda),
+            "tse": TSE_VERSIONS[version](gains, achieved, negative_share, self.rewards.tse_lambda),
             "esndcg": esndcg(self._strategies, reference),
             "gre": sum(ok) / len(ok) if ok else 0.0,
             "turns": self.turn,
-            "agenda": {"items": list(names), "gains": list(gains), "achieved_turns": list(achieved)},
+            "agenda": agenda,
             "negative_share": negative_share,
             "polarities": list(self._polarities),
             "strategies": list(self._strategies),

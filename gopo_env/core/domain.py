@@ -260,6 +260,12 @@ class Domain(ABC):
     adds its options to the parser. ``gopo-bench <name> <domain> ...`` runs it (e.g.
     ``calibrate`` -> ``gopo-bench calibrate mgshop``)."""
 
+    @classmethod
+    def reference_responses(cls, data_dir: str | None = None) -> dict[int, list[str]] | None:
+        """Real human assistant utterances per strategy id (references for BLEU/ROUGE-L), or
+        ``None`` when the domain has none here (never the built-in writer's own templates)."""
+        return None
+
     def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
         """Human assistants' strategy sequences on scenarios of ``split`` (``(scenario id,
         strategies)`` pairs) where the domain has real dialogues; ``[]`` otherwise."""

@@ -49,6 +49,49 @@ def tse(
     return ratio * (1.0 - lam * negative_share)
 
 
+def tse_sound(
+    gains: Sequence[float],
+    achieved_turns: Sequence[int | None],
+    negative_share: float,
+    lam: float = 0.5,
+) -> float:
+    """Task-focused Sequential Engagement, normalised by the true maximum (``GOPO-Mgshop-v1``).
+
+    ``TSE = (DCG / IDCG) * (1 - lam * negative_share)`` with
+    ``DCG = sum_k g_k * min(1 / log2(1 + t_k), 1 / log2(1 + k))`` (``k`` the 1-based agenda
+    position, ``t_k`` the 1-based assistant turn item ``k`` was achieved at; never achieved: 0)
+    and ``IDCG = sum_k g_k / log2(1 + k)``, the dialogue that achieves the items in agenda order,
+    one per turn. Each item is credited at most its ideal discount, so ``DCG <= IDCG`` for every
+    dialogue: the ideal is the true maximum, nothing is clipped, and achieving two items in one
+    turn or skipping an item (which moves every later item a turn earlier) can never pay for an
+    item that was not achieved. Range [0, 1]; 1 exactly for the ideal dialogue without negative
+    feedback. An empty agenda (or all-zero gains) scores 0.
+
+    Raises ValueError on mismatched lengths, a turn < 1, a negative gain or a share outside [0, 1].
+    The legacy :func:`tse` (``GOPO-Mgshop-v0``) is unchanged; docs/metrics.md compares the two.
+    """
+    if len(gains) != len(achieved_turns):
+        raise ValueError(f"tse: {len(gains)} gains but {len(achieved_turns)} achieved turns")
+    if not 0.0 <= negative_share <= 1.0:
+        raise ValueError(f"tse: negative_share must lie in [0, 1], got {negative_share}")
+    if any(g < 0 for g in gains):
+        raise ValueError(f"tse: gains must be >= 0, got {list(gains)}")
+    idcg = sum(g * _discount(k + 1) for k, g in enumerate(gains))
+    if idcg <= 0.0:
+        return 0.0
+    dcg = 0.0
+    for k, (g, t) in enumerate(zip(gains, achieved_turns)):
+        if t is not None:
+            if t < 1:
+                raise ValueError(f"tse: achieved turns are 1-based, got {t}")
+            dcg += g * min(_discount(t), _discount(k + 1))
+    return (dcg / idcg) * (1.0 - lam * negative_share)
+
+
+TSE_VERSIONS = {0: tse, 1: tse_sound}
+"""TSE definition by metric version: 0 the legacy clipped ratio (v0 envs), 1 the sound one."""
+
+
 def esndcg(strategies: Sequence[int], reference: Sequence[int], window: int = 2) -> float:
     """Expert-Sequence nDCG of a strategy sequence against the reference sequence.
 

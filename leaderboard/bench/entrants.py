@@ -19,7 +19,7 @@ def domain_envs() -> dict[str, str]:
             out[spec.domain] = (spec.env_id, spec.version)
     return {d: env_id for d, (env_id, _) in out.items()}
 """Domain name -> the Expert view every entrant is trained and evaluated on."""
-METRICS = ("tse", "success", "esndcg", "gre", "return", "turns")
+TABLE_METRICS = ("tse", "success", "esndcg", "gre", "return", "turns")
 """Per-episode task metrics reported (``leaderboard.metrics.EPISODE_METRICS``)."""
 TESTED = ("tse", "success")
 """Metrics with a paired-bootstrap test against the reference entrant."""

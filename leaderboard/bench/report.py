@@ -62,6 +62,10 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["", "Left out (the domain lacks what they need): "
                   + "; ".join(result["skipped"].values()) + "."]
     lines += ["", "Plots: " + ", ".join(f"[{n}]({n})" for n in PLOTS.values()) + ".", ""]
+    if result.get("reference_rows"):
+        from leaderboard.reference import markdown as reference_markdown
+
+        lines += reference_markdown(result["reference_rows"])
     return "\n".join(lines)
 
 

@@ -39,11 +39,11 @@ from leaderboard.bench.entrants import (
     BUDGETS,
     FORMAT_VERSION,
     INVALID,
-    METRICS,
     PLOTS,
     RESULTS_FILE,
     SPLITS,
     TABLE_FILE,
+    TABLE_METRICS,
     TESTED,
     BenchmarkError,
     Budget,
@@ -166,7 +166,7 @@ def run_one(entrant: Entrant, budget: Budget, seed: int, env_id: str,
         m = M.episode_metrics(ep, None)
         domain_metrics = ep["outcome"].get("domain_metrics")
         episodes.append({"scenario_id": ep["scenario_id"], "episode_seed": ep["seed"],
-                         **{k: m[k] for k in METRICS},
+                         **{k: m[k] for k in TABLE_METRICS},
                          **({"domain_metrics": domain_metrics} if domain_metrics else {}),
                          "strategies": [t["strategy_name"] for t in ep["turns"]]})
     return {"format_version": FORMAT_VERSION, "entrant": entrant.key,
@@ -187,13 +187,14 @@ def _stored(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
 def summarize_entrant(runs: Sequence[dict[str, Any]], strategies: Sequence[str]) -> dict[str, Any]:
     """Means with 95% bootstrap CIs over scenarios (seeds averaged per scenario), per-seed means,
     training cost and strategy shares of one entrant's runs."""
-    keyed = {(ep["scenario_id"], r["seed"]): {k: ep[k] for k in METRICS}
+    keyed = {(ep["scenario_id"], r["seed"]): {k: ep[k] for k in TABLE_METRICS}
              for r in runs for ep in r["episodes"]}
     out: dict[str, Any] = {"metrics": M.summarize(keyed)}
     domain = summarize_domain_metrics(runs)
     if domain:
         out["domain_metrics"] = domain
-    out["seed_means"] = {k: [float(np.mean([ep[k] for ep in r["episodes"]])) for r in runs] for k in METRICS}
+    out["seed_means"] = {k: [float(np.mean([ep[k] for ep in r["episodes"]])) for r in runs]
+                         for k in TABLE_METRICS}
     counts = Counter(s if s in strategies else INVALID for r in runs for ep in r["episodes"]
                      for s in ep["strategies"])
     total = sum(counts.values()) or 1
@@ -296,6 +297,11 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
                         "train": {k: v for k, v in (r["train"] or {}).items() if k != "curve"}}
                        for r in runs[e.key]]
         result["entrants"][e.key] = row
+    if domain == "mgshop":  # published with every run: what the scores mean (issue 13)
+        from leaderboard.reference import reference_rows
+
+        with env_overrides(env_kwargs):
+            result["reference_rows"] = reference_rows(env_id, None, "test", result["seeds"])
     result["files"] = {"table": TABLE_FILE, "plots": dict(PLOTS)}
     out.mkdir(parents=True, exist_ok=True)
     write_plots(result, out)

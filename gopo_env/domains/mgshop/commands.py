@@ -24,6 +24,10 @@ def calibrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--episodes", type=int, default=None, metavar="N",
                         help="simulated episodes (default: 400 per fit grid point, 600 for the report)")
     parser.add_argument("--seed", type=int, default=0, help="simulator seed (default: %(default)s)")
+    parser.add_argument("--version", type=int, default=0, choices=(0, 1),
+                        help="dynamics version: 0 fits MgshopParams (calibrated.json); 1 measures the "
+                             "GOPO-Mgshop-v1 customer's numbers (calibrated_v1.json) and reports v1 "
+                             "fidelity (default: %(default)s)")
 
 
 def calibrate(args: argparse.Namespace) -> str:
@@ -32,6 +36,11 @@ def calibrate(args: argparse.Namespace) -> str:
     Raises ``GopoError`` / ``ValueError`` / ``OSError`` / ``ImportError`` with a message that
     says what to fix.
     """
+    if getattr(args, "version", 0) == 1:
+        from gopo_env.domains.mgshop.mgshopdial.calibrate_v1 import run_calibrate_v1
+
+        return run_calibrate_v1(args.data_dir, out=args.out, report=args.report, params=args.params,
+                                episodes=args.episodes or 600, seed=args.seed)
     from gopo_env.domains.mgshop.mgshopdial.calibrate import run_calibrate
 
     return run_calibrate(args.data_dir, out=args.out, report=args.report, plot=args.plot,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gopo_env.core.domain import SPLITS, Domain
-from gopo_env.core.errors import DomainError, ScenarioError
+from gopo_env.core.errors import DataError, DomainError, ScenarioError
 from gopo_env.domains.mgshop.catalogue import Product, embedded_catalogue
 from gopo_env.domains.mgshop.episode import FEATURE_NAMES, N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.mgshopdial import surface as _real_surface  # noqa: F401 (registers it)
@@ -29,11 +29,13 @@ class MgshopDomain(Domain):
     file, ``"calibrated"`` — the default: fitted to MG-ShopDial, docs/calibration.md — or
     ``"handset"``, the pre-calibration values) sets the simulator's parameters. ``surface``
     rewrites the customer's words without changing what the customer does (see :mod:`.surface`).
+    ``scenario_seed`` (embedded source only) replaces the public scenario set by a fresh one
+    drawn from the same generator with that seed (:func:`.scenarios.generate`); ``None``, the
+    default, is the public set.
     """
 
     name = "mgshop"
     title = "Mgshop"
-    versions = (0,)
     views = ("expert", "text", "flat")
     strategies = STRATEGIES
     n_features = N_FEATURES
@@ -41,8 +43,16 @@ class MgshopDomain(Domain):
     datasets = {"mgshopdial": "gopo_env.domains.mgshop.mgshopdial.manifest:MANIFEST"}
     commands = {"calibrate": "gopo_env.domains.mgshop.commands:calibrate"}
 
+    tse_version = 0
+    versions = (0, 1)
+    """Dynamics versions (``GOPO-Mgshop-v0``, ``-v1``); CHANGELOG.md says what changed."""
+
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
-                 data_dir: str | Path | None = None, surface: SurfaceSpec = None) -> None:
+                 data_dir: str | Path | None = None, surface: SurfaceSpec = None,
+                 version: int = 0, scenario_seed: int | None = None) -> None:
+        if version not in self.versions:
+            raise DomainError(f"mgshop: unknown version {version!r}; choose one of {self.versions}")
+        self.version = version
         if source not in SOURCES:
             raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
         if isinstance(params, (str, Path)) or params is None:
@@ -51,6 +61,9 @@ class MgshopDomain(Domain):
         self.max_turns = self.params.max_turns
         self.source = source
         self.data_dir = data_dir
+        if scenario_seed is not None and source != "embedded":
+            raise DomainError("mgshop: scenario_seed draws fresh scenarios from the embedded generator; "
+                              f"the {source!r} source has a fixed scenario set")
         if source == "mgshopdial":
             from gopo_env.domains.mgshop.mgshopdial.real import real_source
 
@@ -58,8 +71,25 @@ class MgshopDomain(Domain):
             self.data_dir = real.data.root
             self._scenarios: dict[str, tuple[MgshopScenario, ...]] = real.scenarios  # type: ignore[assignment]
             self._catalogue: dict[str, tuple[Product, ...]] = real.catalogues  # type: ignore[assignment]
-        else:
-            self._scenarios = embedded_scenarios(self.params)
+        if version == 1:
+            from gopo_env.domains.mgshop.v1 import (
+                FEATURE_NAMES_V1_EXTRA,
+                N_FEATURES_V1,
+                v1_catalogue,
+                v1_params,
+                v1_scenarios,
+            )
+
+            self.v1_params = v1_params()
+            if source == "embedded":
+                self._scenarios = v1_scenarios(self.params, self.v1_params,  # type: ignore[assignment]
+                                               scenario_seed)
+                self._catalogue = v1_catalogue()
+            self.n_features = N_FEATURES_V1
+            self.feature_names = FEATURE_NAMES + FEATURE_NAMES_V1_EXTRA
+            self.tse_version = 1
+        elif source == "embedded":
+            self._scenarios = embedded_scenarios(self.params, scenario_seed)
             self._catalogue = embedded_catalogue()
         self.surface = resolve_surface(surface, self)
         every = [sc for split in SPLITS for sc in self._scenarios[split]]
@@ -78,6 +108,19 @@ class MgshopDomain(Domain):
         if getattr(self, "_toolkit", None) is None:
             self._toolkit = MgshopToolkit(self._catalogue, self.max_response_chars)
         return self._toolkit
+
+    @classmethod
+    def reference_responses(cls, data_dir: str | None = None) -> dict[int, list[str]] | None:
+        """MG-ShopDial's assistant turns per strategy (the calibration mapping's labels), or
+        ``None`` when the data cannot be located (``docs/data.md``)."""
+        from gopo_env.domains.mgshop.mgshopdial.loader import load_mgshopdial
+        from gopo_env.domains.mgshop.mgshopdial.surface import reference_utterances
+
+        try:
+            data = load_mgshopdial(data_dir)
+        except (DataError, OSError):
+            return None
+        return {s: list(reference_utterances(data, name)) for s, name in enumerate(STRATEGIES)}
 
     def demonstrations(self, split: str) -> list[tuple[str, tuple[int, ...]]]:
         """MG-ShopDial's assistant moves on its real scenarios of ``split`` (``source="mgshopdial"``)."""
@@ -100,5 +143,10 @@ class MgshopDomain(Domain):
         return self._scenarios[split]
 
     def start(self, scenario: MgshopScenario, seed: int) -> MgshopEpisode:  # type: ignore[override]
+        if self.version == 1:
+            from gopo_env.domains.mgshop.v1 import MgshopEpisodeV1
+
+            return MgshopEpisodeV1(scenario, self._catalogue[scenario.category], self.params, seed,
+                                   self.max_turns, self.v1_params, self.surface, self.feature_scale)
         return MgshopEpisode(scenario, self._catalogue[scenario.category], self.params, seed,
                              self.max_turns, self.surface, self.feature_scale)

@@ -164,10 +164,18 @@ def _item(rng: random.Random, products: tuple[Product, ...], kind: str, level: s
                     attributes=tuple((a, target.attributes[a]) for a in chosen))
 
 
-def generate(params: MgshopParams | None = None) -> dict[str, tuple[MgshopScenario, ...]]:
-    """All embedded scenarios by split: index mod 10 in 0-6 train, 7 dev, 8-9 test."""
+def generate(params: MgshopParams | None = None,
+             seed: int | None = None) -> dict[str, tuple[MgshopScenario, ...]]:
+    """All embedded scenarios by split: index mod 10 in 0-6 train, 7 dev, 8-9 test.
+
+    ``seed=None`` is the public set (:data:`GENERATOR_SEED`). Another ``seed`` draws a *fresh*
+    set from the same distribution, with ids ``mgshop-s<seed>-<split>-NNNN``: the leaderboard's
+    verification uses it to score an agent on scenarios it cannot have seen.
+    """
     params = params or MgshopParams()
-    rng = random.Random(GENERATOR_SEED)
+    fresh = seed is not None and seed != GENERATOR_SEED
+    rng = random.Random(seed if fresh else GENERATOR_SEED)
+    prefix = f"mgshop-s{seed}" if fresh else "mgshop"
     catalogue = embedded_catalogue()
     names = list(CATEGORIES)
     splits: dict[str, list[MgshopScenario]] = {"train": [], "dev": [], "test": []}
@@ -198,7 +206,7 @@ def generate(params: MgshopParams | None = None) -> dict[str, tuple[MgshopScenar
         min_rating = 4.0 if rng.random() < params.p_min_rating else None
         r = index % 10
         split = "train" if r < 7 else "dev" if r == 7 else "test"
-        sid = f"mgshop-{split}-{len(splits[split]):04d}"
+        sid = f"{prefix}-{split}-{len(splits[split]):04d}"
         splits[split].append(MgshopScenario(
             id=sid, split=split, category=category, goal=goal, complexity=complexity,
             constraint_level=level, items=tuple(items), questions=tuple(questions),
@@ -208,5 +216,7 @@ def generate(params: MgshopParams | None = None) -> dict[str, tuple[MgshopScenar
 
 
 @lru_cache(maxsize=4)
-def embedded_scenarios(params: MgshopParams | None = None) -> dict[str, tuple[MgshopScenario, ...]]:
-    return generate(params)
+def embedded_scenarios(params: MgshopParams | None = None,
+                       seed: int | None = None) -> dict[str, tuple[MgshopScenario, ...]]:
+    """:func:`generate`, cached (the public set unless ``seed`` asks for a fresh one)."""
+    return generate(params, seed)

@@ -14,6 +14,7 @@ off by default.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gopo_env.core.domain import CustomerAct, ParsedResponse
@@ -56,13 +57,21 @@ class Persona:
     price_sensitivity: float
 
     @classmethod
-    def draw(cls, rng: random.Random, p: MgshopParams, goal: str) -> Persona:
-        def u(lo_hi: tuple[float, float]) -> float:
-            lo, hi = lo_hi
-            return lo + (hi - lo) * rng.random()
+    def draw(cls, rng: random.Random | Callable[..., float], p: MgshopParams, goal: str) -> Persona:
+        """``rng``: one stream (v0), or a keyed draw ``u(event, *key) -> [0, 1)`` (v1)."""
+        draw = rng if callable(rng) and not isinstance(rng, random.Random) else (
+            lambda *_key: rng.random())
 
-        decisive = u(p.decisiveness) + (p.search_decisiveness_bonus if goal == "search" else 0.0)
-        return cls(u(p.patience), min(decisive, 1.0), u(p.curiosity), u(p.price_sensitivity))
+        def u(name: str, lo_hi: tuple[float, float]) -> float:
+            lo, hi = lo_hi
+            return lo + (hi - lo) * draw("persona", name)
+
+        decisive = u("decisiveness", p.decisiveness) + (
+            p.search_decisiveness_bonus if goal == "search" else 0.0)
+        # v0 stream order: decisiveness, patience, curiosity, price sensitivity
+        patience = u("patience", p.patience)
+        return cls(patience, min(decisive, 1.0), u("curiosity", p.curiosity),
+                   u("price_sensitivity", p.price_sensitivity))
 
 
 class Customer:
@@ -109,24 +118,30 @@ class Customer:
         self.taste_drawn: set[int] = set()  # items whose one taste draw is spent
 
     # ------------------------------------------------------------------ helpers
-    def _pick(self, options: tuple[str, ...]) -> str:
-        return options[int(self.rng.random() * len(options))]
+    def _u(self, *event: object) -> float:
+        """One uniform draw in [0, 1) for ``event`` (a name and its keys). v0: the next number
+        of the episode's one stream (the key is ignored); :class:`~.simulator_v1.CustomerV1`
+        keys it by (episode seed, event), for common random numbers."""
+        return self.rng.random()
 
-    def _chance(self, p: float) -> bool:
+    def _pick(self, options: tuple[str, ...], *event: object) -> str:
+        return options[int(self._u("pick", *event) * len(options))]
+
+    def _chance(self, p: float, *event: object) -> bool:
         """True with probability ``p``; draws nothing at 0 or 1, so knobs at their defaults
         leave every later draw, hence every default transcript, unchanged."""
         if p <= 0.0:
             return False
-        return p >= 1.0 or self.rng.random() < p
+        return p >= 1.0 or self._u(*event) < p
 
     def _reply_intent(self) -> str:
         """Requirements stated because the assistant asked: an answer or a disclosure."""
-        return "answer" if self._chance(self.params.p_answer_label) else "disclose"
+        return "answer" if self._chance(self.params.p_answer_label, "label", self.turn) else "disclose"
 
     def _satisfied(self, praise: tuple[str, ...], neutral: str) -> tuple[str, int]:
         """What a satisfied customer says, and its polarity: praise (+1) or a neutral okay (0)."""
-        if self._chance(self.params.p_thanks):
-            return self._pick(praise), 1
+        if self._chance(self.params.p_thanks, "thanks", self.turn):
+            return self._pick(praise, "praise", self.turn), 1
         return neutral, 0
 
     def _achieve(self, name: str, out: list[str]) -> None:
@@ -175,12 +190,13 @@ class Customer:
         if self.params.p_clarify <= 0.0:
             return ()
         options = self._detail_options()
-        return options if options and self._chance(self.params.p_clarify) else ()
+        return options if options and self._chance(
+            self.params.p_clarify, "clarify", self.item, len(self.details_asked)) else ()
 
     def _ask_detail(self, prefix: str, polarity: int, achieved: list[str],
                     disclosed: list[tuple[str, str]], options: tuple[str, ...],
                     eager: bool) -> CustomerAct:
-        attr = self._pick(options)
+        attr = self._pick(options, "clarify_attr", self.item, len(self.details_asked))
         self.detail = attr
         self.detail_eager = eager  # whether its own next question follows at once, once served
         self.details_asked.add((self.item, attr))
@@ -202,7 +218,7 @@ class Customer:
     def opening(self) -> CustomerAct:
         label = self.schema.label
         text = self._pick((f"Hi! I'm looking for {label}.", f"Hello, I need {label}.",
-                           f"Hi, I'd like to buy {label}."))
+                           f"Hi, I'd like to buy {label}."), "opening")
         return self._act(text, "greeting", 0, [])
 
     def react(self, parsed: ParsedResponse, turn: int) -> CustomerAct:
@@ -243,9 +259,10 @@ class Customer:
         if s == GREET:
             if was_greeted:
                 return self._negative("We've already said hello.", achieved, self.params.repeat_cost)
-            if self._chance(self.params.p_chitchat):
+            if self._chance(self.params.p_chitchat, "chitchat"):
                 return self._act(self._pick(("Hi! Could you help me with a purchase?",
-                                             "Hello! I hope you're having a good day.")),
+                                             "Hello! I hope you're having a good day."),
+                                            "chitchat_text"),
                                  "interaction", 0, achieved)
             return self._act("Hello!", "greeting", 0, achieved)
         if s == ELICIT_NEED:
@@ -270,7 +287,8 @@ class Customer:
         kinds = [item.kind for item in self.scenario.items]
         disclosed += [(f"kind:{i}", k) for i, k in enumerate(kinds)]
         what = " and ".join(_a(k) for k in kinds)
-        return self._pick((f"I'm looking for {what}.", f"I need {what}.", f"I'd like {what}."))
+        return self._pick((f"I'm looking for {what}.", f"I need {what}.", f"I'd like {what}."),
+                          "need_text")
 
     def _on_elicit_need(self, achieved: list[str]) -> CustomerAct:
         if self.need_told:
@@ -279,7 +297,7 @@ class Customer:
                                   self.params.repeat_cost)
         disclosed: list[tuple[str, str]] = []
         text = self._tell_need(achieved, disclosed)
-        if self.untold and self.rng.random() < self.persona.decisiveness / 2:
+        if self.untold and self._u("need_volunteer") < self.persona.decisiveness / 2:
             more, slot = self._slot_text(*self.untold.pop(0))
             text += " " + more
             disclosed.append(slot)
@@ -302,7 +320,8 @@ class Customer:
         if not self.untold and self.rating_told:
             self._finish_prefs(achieved, disclosed)
             return self._told_all("No particular requirements.", achieved, disclosed)
-        count = len(self.untold) if self.rng.random() < self.persona.decisiveness else 2
+        count = len(self.untold) if self._u("prefs_all", self.item, len(self.untold)) < \
+            self.persona.decisiveness else 2
         parts = []
         for _ in range(min(count, len(self.untold))):
             text, slot = self._slot_text(*self.untold.pop(0))
@@ -320,7 +339,7 @@ class Customer:
 
     def _told_all(self, text: str, achieved: list[str], disclosed: list[tuple[str, str]]) -> CustomerAct:
         """The reply that completes the requirements, maybe asking for a recommendation."""
-        if self._chance(self.params.p_ask_recommendation):
+        if self._chance(self.params.p_ask_recommendation, "ask_recommendation", self.item):
             self.wants_recommendation = True
             return self._act(f"{text} What would you recommend?", "o_question", 0, achieved, disclosed)
         return self._act(text, self._reply_intent(), 0, achieved, disclosed)
@@ -376,7 +395,7 @@ class Customer:
         disclosed = [("accept", pid)]
         lukewarm = stars(product) < floor or (
             need.max_price is not None and product.price > 0.8 * need.max_price
-            and self.rng.random() < self.persona.price_sensitivity
+            and self._u("lukewarm", pid) < self.persona.price_sensitivity
         )
         ref = f"the {product.name}" if len(shown) > 1 else "it"
         if lukewarm:
@@ -395,7 +414,8 @@ class Customer:
         if options := self._clarify_now():
             return self._ask_detail(text, polarity, achieved, disclosed, options, eager)
         open_q = self._open_questions()
-        if open_q and (eager or self.rng.random() < self.persona.curiosity):
+        if open_q and (eager or self._u("curiosity", self.item, open_q[0])
+                       < self.persona.curiosity):
             j = open_q[0]
             self.pending = j
             self.asked[j] = True
@@ -414,7 +434,7 @@ class Customer:
         need = self._need()
         others = any(p.id != pid and p.id not in self.rejected and need.violation(p) is None
                      for p in self.products.values())
-        return others and self._chance(self.params.p_taste_reject)
+        return others and self._chance(self.params.p_taste_reject, "taste", self.item)
 
     def _reject_reason(self, product: Product, achieved: list[str],
                        disclosed: list[tuple[str, str]]) -> str:
@@ -426,7 +446,7 @@ class Customer:
             return f"That's not {_a(need.kind)}."
         slot = "max_price" if broken == "price" else broken
         key = (self.item, slot)
-        if key in self.untold and self.rng.random() < self.params.reveal_on_reject:
+        if key in self.untold and self._u("reveal", *key, product.id) < self.params.reveal_on_reject:
             self.untold.remove(key)
             text, fact = self._slot_text(*key)
             disclosed.append(fact)

@@ -113,8 +113,13 @@ class PublicState:
             self.questions_done = False
         elif head == "task_done":
             self.task_done = True
+        elif head in ("profile", "critique"):
+            self._apply_v1(head, value)
         else:
             raise ValueError(f"unknown disclosed slot {slot!r}")
+
+    def _apply_v1(self, head: str, value: str) -> None:
+        raise ValueError(f"disclosed slot {head!r} exists only in GOPO-Mgshop-v1 (PublicStateV1)")
 
     def _known(self, item: int) -> KnownNeed:
         while len(self.known) <= item:  # a requirement can be heard before the need itself
@@ -140,3 +145,21 @@ class PublicState:
             "bought": list(self.bought),
             "task_done": self.task_done,
         }
+
+
+@dataclass
+class PublicStateV1(PublicState):
+    """v1: also what the opening line said about the customer and how many critiques it made."""
+
+    profile_explorer: bool = False
+    critiques: int = 0
+
+    def _apply_v1(self, head: str, value: str) -> None:
+        if head == "profile":
+            self.profile_explorer = value == "explorer"
+        else:
+            self.critiques += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return super().as_dict() | {"profile_explorer": self.profile_explorer,
+                                    "critiques": self.critiques}

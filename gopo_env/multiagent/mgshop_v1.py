@@ -1,0 +1,26 @@
+"""PettingZoo entry points of the Mgshop dialogue, v1 dynamics: ``env``, ``parallel_env``, ``raw_env``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gopo_env.multiagent import aec_env
+from gopo_env.multiagent import parallel_env as _parallel
+from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
+
+
+class raw_env(DialogueAECEnv):  # noqa: N801 - PettingZoo's naming convention
+    metadata = {**DialogueAECEnv.metadata, "name": "gopo_mgshop_v1"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(domain="mgshop", version=1, **kwargs)
+
+
+def env(**kwargs: Any):
+    """The AEC environment wrapped in PettingZoo's order-enforcing and bounds checks."""
+    return aec_env(domain="mgshop", version=1, **kwargs)
+
+
+def parallel_env(**kwargs: Any):
+    """The Parallel view, by PettingZoo's turn-based conversion (only the active agent acts)."""
+    return _parallel(domain="mgshop", version=1, **kwargs)
