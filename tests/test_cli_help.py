@@ -29,7 +29,7 @@ def test_defaults_are_shown(capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # help text wraps at the terminal width
-    assert "(default: GOPO-Mgshop-v0)" in out and "(default: 3)" in out
+    assert "(default: GOPO-Mgshop-v1)" in out and "(default: 3)" in out
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     assert "training seed" in " ".join(capsys.readouterr().out.split())
@@ -41,7 +41,7 @@ def test_show_prints_an_episode_and_explains_a_missing_one(tmp_path, capsys):
     evaluate("baselines.scripted:ScriptedSOPAgent", tmp_path / "sub", split="dev", trials=1, isolate=False)
     assert main(["show", str(tmp_path / "sub"), "--episode", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("episode 2 · scenario mgshop-dev-0002") and "expert   → greet" in out
+    assert out.startswith("episode 2 · scenario mgshop-v1-dev-0002") and "expert   → greet" in out
     assert "success=True" in out
     assert main(["show", str(tmp_path / "sub"), "--episode", "500"]) == 1
     assert "no episode 500; it holds 60 episodes" in capsys.readouterr().err

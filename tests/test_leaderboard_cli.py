@@ -141,7 +141,7 @@ def test_rejected_submission_exits_nonzero_and_names_the_problem(cli, tmp_path):
     lines = (tmp_path / "s" / "trajectories.jsonl").read_text().splitlines()
     (tmp_path / "s" / "trajectories.jsonl").write_text("\n".join(lines[1:]) + "\n")
     r = cli("submit", "s", "--db", "lb.db", "--no-progress")
-    assert r.returncode == 1 and "rejected" in r.stderr and "mgshop-test-0000" in r.stderr
+    assert r.returncode == 1 and "rejected" in r.stderr and "mgshop-v1-test-0000" in r.stderr
 
 
 def test_train_saves_and_evaluates_on_dev(cli, tmp_path):
@@ -154,6 +154,7 @@ def test_train_saves_and_evaluates_on_dev(cli, tmp_path):
     # untrained, it says goodbye at once (TSE ~0); the learnt table gets part of the way
     assert sub["protocol"]["split"] == "dev" and sub["metrics"]["tse"]["mean"] > 0.3, sub["metrics"]
     r = cli("evaluate", "--agent", "my_agents:CountingExpert", "--load", "run/agent", "--split", "dev",
+            "--env", "GOPO-Mgshop-v0",
             "--seed", "1", "--trials", "1", "--out", "reloaded", "--no-progress")
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "reloaded" / "submission.json").read_text())["metrics"] == sub["metrics"]

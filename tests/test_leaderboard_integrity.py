@@ -326,11 +326,11 @@ BAD_INPUTS = {
     "-Infinity in agent.kwargs": (lambda d: _poison_kwargs(d, "-Infinity"), ["submission.json", "Infinity"]),
     "1e999 in agent.kwargs": (lambda d: _poison_kwargs(d, "1e999"), ["submission.json", "overflows"]),
     "env id of another Gymnasium env": (lambda d: _poison_sub(d, lambda t: t.replace(
-        '"GOPO-Mgshop-v0"', '"CartPole-v1"')), ["env.id 'CartPole-v1'", "another package"]),
+        '"GOPO-Mgshop-v1"', '"CartPole-v1"')), ["env.id 'CartPole-v1'", "another package"]),
     "lone surrogate in the name": (lambda d: _poison_sub(d, lambda t: t.replace(
         '"name": "random"', '"name": "rand\\ud800om"')), ["submission.json", "lone surrogate"]),
     "lone surrogate in an episode": (lambda d: _poison_line(d, 1, _lines(d)[1].replace(
-        '"scenario_id": "mgshop-test-0001"', '"scenario_id": "mgshop-test-0001\\udc80"')),
+        '"scenario_id": "mgshop-v1-test-0001"', '"scenario_id": "mgshop-v1-test-0001\\udc80"')),
         ["line 2", "lone surrogate"]),
     "invalid UTF-8": (lambda d: (d / TRAJ).write_bytes(b"\xff\xfe{}\n"), ["line 1", "not UTF-8"]),
     "a JSON array instead of an object": (lambda d: _poison_sub(d, lambda t: "[1, 2]"),

@@ -88,7 +88,7 @@ def seed_changed(d):
 
 
 def env_version_wrong(d):
-    _edit_submission(d, lambda s: _set(s, ["env", "version"], 1))
+    _edit_submission(d, lambda s: _set(s, ["env", "version"], s["env"]["version"] + 7))
 
 
 def package_version_wrong(d):
@@ -128,7 +128,7 @@ TAMPERING = [
     (success_flipped, ["episode 9", "outcome.success"]),
     (claimed_mean_inflated, ["metrics.tse.mean"]),
     (claimed_episode_metric_changed, ["episode 3", "metrics.tse"]),
-    (episode_missing, ["missing", "mgshop-test-0010"]),
+    (episode_missing, ["missing", "mgshop-v1-test-0010"]),
     (episode_duplicated, ["line 360", "duplicates line 11"]),
     (seed_changed, ["episode 4", "field seed"]),
     (env_version_wrong, ["env.version"]),
