@@ -1,6 +1,6 @@
 """The LLM customer: a language model words the simulated customer's replies.
 
-It is a customer *surface* (``gopo_env.domains.mgshop.surface``): the rule-based simulator still
+It is a customer *surface* (the `surface=` option of the Mgshop env): the rule-based simulator still
 decides the act (intent, feedback, disclosures, leaving), so outcomes and metrics are exactly
 those of the template customer; only the words change. Sampling is seeded from the surface
 context's per-turn stream, so the same episode seed gives the same words.
