@@ -639,7 +639,7 @@ def test_generation_metrics_use_real_assistant_turns(mgshopdial_dir, tmp_path, m
     assert refs is not None and all(refs[s] for s in range(len(refs)))
     realizer = M.realizer_references("GOPO-Mgshop-v0")
     assert not set(realizer[0]) & set(refs[0])  # not the built-in writer's templates
-    from tests.test_leaderboard_runner import TemplateService
+    from test_leaderboard_runner import TemplateService
 
     d = tmp_path / "service"
     evaluate("tests.test_leaderboard_runner:TemplateService", d, agent=TemplateService(), trials=1)

@@ -8,10 +8,11 @@ import pytest
 
 pytest.importorskip("transformers")
 
+from llm_support import StubBackend, tiny_model_dir  # noqa: E402
+
 from agents.llm.backends import TransformersBackend  # noqa: E402
 from baselines.llm_monolithic import LLMMonolithicAgent  # noqa: E402
 from leaderboard import batched, runner  # noqa: E402
-from tests.llm_support import StubBackend, tiny_model_dir  # noqa: E402
 
 TEXT_ENV = "GOPO-Mgshop-Text-v0"
 

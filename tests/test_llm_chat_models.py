@@ -10,10 +10,11 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("trl")  # the Llama-3.1 and Qwen2.5 templates come from TRL
 
+from llm_support import chat_checkpoint  # noqa: E402
+
 from agents.llm.backends import BackendError, TransformersBackend  # noqa: E402
 from agents.llm.chat_agent import LLMChatAgent  # noqa: E402
 from agents.llm.checkpoints import ARCHITECTURES, build_checkpoint  # noqa: E402
-from tests.llm_support import chat_checkpoint  # noqa: E402
 
 MARKERS = {"gpt2": ("<|im_start|>user\n", "<|im_end|>"), "qwen2": ("<|im_start|>user\n", "<|im_end|>"),
            "llama": ("<|start_header_id|>user<|end_header_id|>", "<|eot_id|>")}
@@ -76,7 +77,7 @@ def test_chat_agent_batched_equals_sequential_on_the_text_env():
 
 
 def test_openai_backend_sends_conversations_as_is():
-    from tests.test_llm_openai import OK, Stub, backend
+    from test_llm_openai import OK, Stub, backend
 
     conversation = [{"role": "system", "content": "s"}, {"role": "user", "content": "hello"}]
     with Stub([OK]) as s:

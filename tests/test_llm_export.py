@@ -10,11 +10,11 @@ pytest.importorskip("datasets")
 pytest.importorskip("trl")
 
 from datasets import load_dataset  # noqa: E402
+from llm_support import chat_checkpoint  # noqa: E402
 from trl.data_utils import is_conversational, maybe_apply_chat_template  # noqa: E402
 
 from agents.llm import export as E  # noqa: E402
 from baselines.random_agent import RandomAgent  # noqa: E402
-from tests.llm_support import chat_checkpoint  # noqa: E402
 
 ENV = "GOPO-Mgshop-v0"
 

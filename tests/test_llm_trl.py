@@ -12,13 +12,13 @@ os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
 import torch  # noqa: E402
 from datasets import load_dataset  # noqa: E402
+from llm_support import chat_checkpoint  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 from trl import DPOConfig, DPOTrainer  # noqa: E402
 
 from agents.llm import export as E  # noqa: E402
 from agents.llm.expert import GOPOTrainer, LLMExpertAgent, assistant_mask, chat_ids  # noqa: E402
 from baselines.random_agent import RandomAgent  # noqa: E402
-from tests.llm_support import chat_checkpoint  # noqa: E402
 
 ENV = "GOPO-Mgshop-v0"
 
