@@ -38,7 +38,8 @@ from gopo_env.core.dialogue import Dialogue
 ROLES = ("expert", "service")
 TASK_METRICS = ("success", "tse", "esndcg", "gre", "turns")
 """The task metrics every episode summary carries (``docs/metrics.md``)."""
-HIDDEN_INFO = ("scenario_id", "episode_seed", "agenda", "episode", "success")
+HIDDEN_INFO = ("scenario_id", "episode_seed", "agenda", "episode", "summary", "success", "tse", "esndcg",
+               "gre")
 """``info`` keys an evaluated agent never sees: the scenario's identity and seed (from which the
 public generator and simulator would reconstruct the hidden customer), the customer's agenda and
 the episode's outcome."""
