@@ -191,7 +191,10 @@ def stars(product: Product) -> float:
     return product.rating if product.rating is not None else 0.0
 
 
-def _name(rng: random.Random, category: str, kind: str, taken: set[str]) -> str:
+def _name(rng: random.Random, category: str, kind: str, taken: set[str],
+          suffixes: tuple[str, ...] = ()) -> str:
+    """A product name not in ``taken`` (lower case); ``suffixes`` (v1's larger catalogue) adds a
+    model suffix draw to non-book names, so that hundreds per kind stay distinct."""
     while True:
         if category == "books":
             a, b = (_BOOK_WORDS[int(rng.random() * len(_BOOK_WORDS))] for _ in range(2))
@@ -200,7 +203,8 @@ def _name(rng: random.Random, category: str, kind: str, taken: set[str]) -> str:
         else:
             w = _MODEL_WORDS[int(rng.random() * len(_MODEL_WORDS))]
             n = 2 + int(rng.random() * 8)
-            name = f"{w} {n}00 {kind}"
+            suffix = suffixes[int(rng.random() * len(suffixes))] if suffixes else ""
+            name = f"{w} {n}00{suffix} {kind}"
         if name and name.lower() not in taken:
             taken.add(name.lower())
             return name

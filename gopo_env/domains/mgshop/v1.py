@@ -98,21 +98,9 @@ def v1_params() -> MgshopV1Params:
 
 # ---------------------------------------------------------------- catalogue
 def _v1_name(rng: random.Random, category: str, kind: str, taken: set[str]) -> str:
-    from gopo_env.domains.mgshop.catalogue import _AUTHORS, _BOOK_WORDS, _MODEL_WORDS
+    from gopo_env.domains.mgshop.catalogue import _name
 
-    while True:
-        if category == "books":
-            a, b = (_BOOK_WORDS[int(rng.random() * len(_BOOK_WORDS))] for _ in range(2))
-            author = _AUTHORS[int(rng.random() * len(_AUTHORS))]
-            name = f"{a} {b} by {author}" if a != b else ""
-        else:
-            w = _MODEL_WORDS[int(rng.random() * len(_MODEL_WORDS))]
-            n = 2 + int(rng.random() * 8)
-            suffix = _SUFFIXES[int(rng.random() * len(_SUFFIXES))]
-            name = f"{w} {n}00{suffix} {kind}"
-        if name and name.lower() not in taken:
-            taken.add(name.lower())
-            return name
+    return _name(rng, category, kind, taken, _SUFFIXES)
 
 
 @lru_cache(maxsize=1)
