@@ -28,20 +28,14 @@ from sb3_contrib import MaskablePPO
 from stable_baselines3.common.callbacks import BaseCallback
 
 from gopo_env.protocol import evaluate, mean_metrics
-from gopo_env.registration import env_specs, spec_of
+from gopo_env.registration import sibling_id, spec_of
 
 FORMS = {"expert": "expert", "monolithic": "flat"}
 """Form -> the view it trains on (the monolithic form trains on the flat view of the same dialogue,
 so ``gopo-bench train --env GOPO-Mgshop-v0`` trains it there and evaluates it on the standard env)."""
 
 
-def view_id(env_id: str, view: str) -> str:
-    """The id of ``view`` for the domain and version of ``env_id`` (e.g. its flat view)."""
-    spec = spec_of(env_id)
-    for other in env_specs().values():
-        if (other.domain, other.version, other.view) == (spec.domain, spec.version, view):
-            return other.env_id
-    raise ValueError(f"{env_id}: domain {spec.domain!r} has no {view} view")
+view_id = sibling_id  # the id of a view of the same dialogue (kept for callers)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing as mp
+import os
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -251,7 +252,12 @@ def _agent_main(conn: Any, spec: str, kwargs: dict[str, Any], load: str | None, 
 
 
 class AgentError(RuntimeError):
-    """The agent failed in its own process; the message carries its traceback."""
+    """The agent failed in its own process: the message says what failed; ``traceback`` holds the
+    agent process's traceback (appended to the message when ``GOPO_DEBUG=1``)."""
+
+    def __init__(self, message: str, traceback: str = "") -> None:
+        super().__init__(message)
+        self.traceback = traceback
 
 
 class AgentProcess:
@@ -286,7 +292,11 @@ class AgentProcess:
             raise AgentError(f"agent process of {self.spec} died ({type(e).__name__}); "
                              f"exit code {self._proc.exitcode}") from None
         if status == "error":
-            raise AgentError(f"agent {self.spec} failed in its process: {value}")
+            head, _, trace = str(value).partition("\n")
+            debug = os.environ.get("GOPO_DEBUG") == "1" and trace
+            raise AgentError(f"agent {self.spec} failed in its process: {head}"
+                             + (f"\n{trace}" if debug else " (GOPO_DEBUG=1 shows its traceback)"
+                                if trace else ""), trace)
         return value
 
     def reset(self, seed: int | None = None) -> None:

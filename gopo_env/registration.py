@@ -78,6 +78,16 @@ def spec_of(env_id: str) -> EnvSpec:
     return specs[key]
 
 
+def sibling_id(env_id: str, view: str) -> str:
+    """The id of ``view`` for the domain and version of ``env_id`` (e.g. the expert view of a flat
+    id); ``ValueError`` if the domain has no such view."""
+    spec = spec_of(env_id)
+    for other in env_specs().values():
+        if (other.domain, other.version, other.view) == (spec.domain, spec.version, view):
+            return other.env_id
+    raise ValueError(f"{env_id}: domain {spec.domain!r} has no {view} view")
+
+
 def register_all() -> None:
     """Register every generated id (idempotent: ids already registered are left alone)."""
     for env_id, spec in env_specs().items():

@@ -220,7 +220,12 @@ def _train(args: argparse.Namespace) -> int:
                      "(see gopo_env/protocol.py: train(env_id, budget, seed), save(path), load(path))")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stats = agent.train(args.env, args.steps, args.seed)
+    if args.steps < 1:
+        return _fail(f"--steps must be >= 1 (environment steps), got {args.steps}")
+    try:
+        stats = agent.train(args.env, args.steps, args.seed)
+    except (ValueError, RuntimeError, KeyError) as e:
+        return _fail(f"training {args.agent} on {args.env} failed: {e}")
     model = out / "agent"
     agent.save(str(model))
     from leaderboard.report import learning_curve_plot, training_summary
@@ -235,8 +240,16 @@ def _train(args: argparse.Namespace) -> int:
         where = plot or "not drawn: needs matplotlib (the [web] extra)"
         print(f"learning curve (dev TSE and success vs env steps): {where}")
     print(f"all training statistics: {out / 'train_stats.json'}")
-    sub = evaluate(args.agent, out / "eval-dev", agent_kwargs=args.agent_kwargs, env_id=args.env,
-                   split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress)
+    from gopo_env.registration import sibling_id, spec_of
+    from leaderboard.submission import SubmissionError
+
+    # a flat (training) view is evaluated on its expert view, where the agent plays both roles
+    eval_env = sibling_id(args.env, "expert") if spec_of(args.env).view == "flat" else args.env
+    try:
+        sub = evaluate(args.agent, out / "eval-dev", agent_kwargs=args.agent_kwargs, env_id=eval_env,
+                       split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress)
+    except (SubmissionError, ValueError, RuntimeError) as e:
+        return _fail(f"the dev evaluation after training failed (the model is saved in {model}): {e}")
     print(f"dev split: {_summary_line(sub['metrics'])} (submission in {out / 'eval-dev'})")
     return 0
 

@@ -104,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
         meta = export(args.kind, args.out, args.env, agents, split=args.split, seeds=args.seeds,
                       episodes=args.episodes, strict=not args.lenient, specs=specs,
                       progress=not args.no_progress, **options)
-    except (ExportError, AgentLoadError, ValueError, ImportError, OSError) as e:
+    except ImportError as e:
+        print(f"gopo-bench export: {e}; writing datasets needs the [train] extra: "
+              "pip install 'gopo-bench[llm,train]'", file=sys.stderr)
+        return 1
+    except (ExportError, AgentLoadError, ValueError, OSError) as e:
         print(f"gopo-bench export: {e}", file=sys.stderr)
         return 1
     rewards = json.dumps({k: round(v, 3) for k, v in meta["mean_reward"].items()})

@@ -86,6 +86,12 @@ def env_info(env_id: str) -> EnvInfo:
 
         other = " (a Gymnasium env of another package)" if env_id in gym.registry else ""
         raise SubmissionError(e.args[0].replace(f"{env_id!r}", f"{env_id!r}{other}", 1)) from None
+    if spec.view == "flat":
+        expert = next(s.env_id for s in gopo_env.env_specs().values()
+                      if (s.domain, s.version, s.view) == (spec.domain, spec.version, "expert"))
+        raise SubmissionError(
+            f"{spec.env_id} is a training view (one action = strategy + content); evaluate agents "
+            f"trained on it on {expert}, where they play both roles (e.g. PPO form='monolithic')")
     mode = "text" if spec.view == "text" else "turns"
     return EnvInfo(spec.env_id, spec.version, gopo_env.__version__, mode)
 

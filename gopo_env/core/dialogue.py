@@ -457,7 +457,8 @@ class Dialogue:
             raise InvalidActionError(
                 agent, turn, problem,
                 f"{fix}: mask your policy (MaskablePPO calls env.action_masks()), or drop strict=True "
-                "so that a masked move is played and scored as an SOP violation (the default).",
+                "(on the command line: add --lenient) so that a masked move is played and scored as "
+                "an SOP violation (the environment's default).",
             )
         self._turn_violations.append("masked_strategy")
 

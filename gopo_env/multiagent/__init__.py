@@ -7,14 +7,15 @@ from typing import Any
 
 
 def aec_env(**kwargs: Any):
-    """The AEC environment of ``domain=...`` wrapped in PettingZoo's order-enforcing and bounds
-    checks (what ``pettingzoo.make("aec", "gopo/<domain>-v<n>")`` builds)."""
+    """The AEC environment of ``domain=...`` wrapped in PettingZoo's order-enforcing check (what
+    ``pettingzoo.make("aec", "gopo/<domain>-v<n>")`` builds); bad actions raise ``InvalidActionError``."""
     from pettingzoo.utils import wrappers
 
     from gopo_env.multiagent.dialogue_aec import DialogueAECEnv
 
-    aec = wrappers.AssertOutOfBoundsWrapper(DialogueAECEnv(**kwargs))
-    return wrappers.OrderEnforcingWrapper(aec)
+    # no AssertOutOfBoundsWrapper: the dialogue itself refuses out-of-space actions with an
+    # InvalidActionError naming the agent, the turn and the fix (a bare assertion says none)
+    return wrappers.OrderEnforcingWrapper(DialogueAECEnv(**kwargs))
 
 
 def parallel_env(inactive_action: str = "warn", **kwargs: Any):

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from gopo_env.core.errors import DomainError
 from gopo_env.core.frozen import share_on_deepcopy
 
 CALIBRATED_PATH = Path(__file__).with_name("calibrated.json")
@@ -104,6 +105,9 @@ class MgshopParams:
             return cls()
         if str(path) == "calibrated":
             return _calibrated(cls)
+        if not Path(path).is_file():
+            raise DomainError(f"mgshop: params={str(path)!r} is neither 'calibrated' (the default), "
+                              "'handset' nor a parameter file (JSON) that exists; pass one of those")
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         data.pop("_meta", None)
         known = {f.name for f in fields(cls)}
