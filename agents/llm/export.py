@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.llm.chat import expert_messages, service_messages
+from gopo_env.core.files import replace_dir
 from gopo_env.protocol import episode_seed
 
 KINDS = ("strategy", "turn", "dialogue", "sft")
@@ -377,13 +378,7 @@ def write_dataset(rows: list[dict[str, Any]], out: str | Path, kind: str, meta: 
         Dataset.from_list(rows).to_parquet(str(staging / DATA_FILE))
         (staging / "README.md").write_text(_card(kind, full), encoding="utf-8")
         (staging / META_FILE).write_text(json.dumps(full, indent=2, sort_keys=True, default=str) + "\n")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-            os.replace(out, old / "data")
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, out)
+        replace_dir(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.llm.prompts import customer_prompt, history_from_records, service_prompt
+from gopo_env.core.files import replace_dir
 
 EOS = "<|endoftext|>"
 MGSHOPDIAL_FILE = "MGShopDial/MGShopDial.json"
@@ -304,13 +305,7 @@ def _save_atomic(out: Path, model: Any, tokenizer: Any, stats: dict[str, Any]) -
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / META_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-            os.replace(out, old / "model")
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, out)
+        replace_dir(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

@@ -14,7 +14,7 @@ the same layout.
 
 from __future__ import annotations
 
-import ctypes
+
 import hashlib
 import os
 import shutil
@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gopo_env.core.files import exchange_dirs
 from gopo_env.core.errors import DataError
 
 CHUNK = 1 << 16
@@ -141,23 +142,12 @@ def _copy(src: str | Path, out, relpath: str, budget: _Budget | None = None) -> 
     return h.hexdigest()
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two directories atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
 def _install(staging: Path, dest: Path, workdir: Path) -> None:
     """Put the complete staged dataset at ``dest`` in one step."""
     if not dest.exists():
         os.replace(staging, dest)
         return
-    if _exchange(staging, dest):
+    if exchange_dirs(staging, dest):
         return  # the old dataset is now at ``staging`` and goes with ``workdir``
     old = workdir / "old"
     os.replace(dest, old)  # no renameat2: a short window with no dataset, never a mixed one

@@ -164,6 +164,24 @@ def _item(rng: random.Random, products: tuple[Product, ...], kind: str, level: s
                     attributes=tuple((a, target.attributes[a]) for a in chosen))
 
 
+def draw_questions(rng: random.Random, items: list, schema, params: MgshopParams) -> list[Question]:
+    """The scenario's questions (with probability ``p_qa``, ``questions_per_qa`` of them), each about
+    an attribute of its item the customer has not already constrained; sorted by item. Shared by
+    every version's generator (the same draws in the same order)."""
+    questions: list[Question] = []
+    if rng.random() < params.p_qa:
+        lo, hi = params.questions_per_qa
+        for _ in range(lo + int(rng.random() * (hi - lo + 1))):
+            item = int(rng.random() * len(items))
+            taken = {a for a, _ in items[item].attributes} | {
+                q.attribute for q in questions if q.item == item}
+            options = [a for a in schema.questions if a not in taken]
+            if options:
+                questions.append(Question(item, _pick(rng, options)))
+    questions.sort(key=lambda q: q.item)
+    return questions
+
+
 def generate(params: MgshopParams | None = None,
              seed: int | None = None) -> dict[str, tuple[MgshopScenario, ...]]:
     """All embedded scenarios by split: index mod 10 in 0-6 train, 7 dev, 8-9 test.
@@ -192,17 +210,7 @@ def generate(params: MgshopParams | None = None,
         if complexity == "complex":
             second = _pick(rng, [k for k in kinds if k != first])
             items.append(_item(rng, products, second, level, second=True))
-        questions: list[Question] = []
-        if rng.random() < params.p_qa:
-            lo, hi = params.questions_per_qa
-            for _ in range(lo + int(rng.random() * (hi - lo + 1))):
-                item = int(rng.random() * len(items))
-                taken = {a for a, _ in items[item].attributes} | {
-                    q.attribute for q in questions if q.item == item}
-                options = [a for a in schema.questions if a not in taken]
-                if options:
-                    questions.append(Question(item, _pick(rng, options)))
-        questions.sort(key=lambda q: q.item)
+        questions = draw_questions(rng, items, schema, params)
         min_rating = 4.0 if rng.random() < params.p_min_rating else None
         r = index % 10
         split = "train" if r < 7 else "dev" if r == 7 else "test"

@@ -30,9 +30,9 @@ from gopo_env.domains.mgshop.scenarios import (
     GENERATOR_SEED,
     ItemNeed,
     MgshopScenario,
-    Question,
     _draw_level,
     _pick,
+    draw_questions,
 )
 from gopo_env.domains.mgshop.simulator import Customer
 from gopo_env.domains.mgshop.state import PublicStateV1
@@ -198,17 +198,7 @@ def generate_v1(params: MgshopParams, v1: MgshopV1Params,
         if complexity == "complex":
             items.append(_v1_item(rng, products, _pick(rng, [k for k in kinds if k != first]),
                                   level, True, v1))
-        questions: list[Question] = []
-        if rng.random() < params.p_qa:
-            lo, hi = params.questions_per_qa
-            for _ in range(lo + int(rng.random() * (hi - lo + 1))):
-                item = int(rng.random() * len(items))
-                taken = {a for a, _ in items[item].attributes} | {
-                    q.attribute for q in questions if q.item == item}
-                options = [a for a in schema.questions if a not in taken]
-                if options:
-                    questions.append(Question(item, _pick(rng, options)))
-        questions.sort(key=lambda q: q.item)
+        questions = draw_questions(rng, items, schema, params)
         min_rating = 4.0 if rng.random() < params.p_min_rating else None
         profile = "explorer" if rng.random() < v1.p_explorer else "stater"
         # an explorer states nothing but the need when asked (budget included); a stater keeps
