@@ -31,7 +31,10 @@ class MgshopDomain(Domain):
     rewrites the customer's words without changing what the customer does (see :mod:`.surface`).
     ``scenario_seed`` (embedded source only) replaces the public scenario set by a fresh one
     drawn from the same generator with that seed (:func:`.scenarios.generate`); ``None``, the
-    default, is the public set.
+    default, is the public set. ``v1_params`` (version 1 only: a
+    :class:`~.v1.MgshopV1Params` or a path to a JSON file like ``calibrated_v1.json``) replaces
+    the shipped v1 customer numbers, for ablations and sensitivity studies of the customer
+    (``benchmarks/headroom_v1.py``); ``None``, the default, is the shipped calibration.
     """
 
     name = "mgshop"
@@ -49,10 +52,14 @@ class MgshopDomain(Domain):
 
     def __init__(self, source: str = "embedded", params: MgshopParams | str | Path | None = None,
                  data_dir: str | Path | None = None, surface: SurfaceSpec = None,
-                 version: int = 0, scenario_seed: int | None = None) -> None:
+                 version: int = 0, scenario_seed: int | None = None,
+                 v1_params: object = None) -> None:
         if version not in self.versions:
             raise DomainError(f"mgshop: unknown version {version!r}; choose one of {self.versions}")
         self.version = version
+        if v1_params is not None and version != 1:
+            raise DomainError(f"mgshop: v1_params applies to version 1 only (GOPO-Mgshop-v1), "
+                              f"not version {version}; drop it or use a v1 env id")
         if source not in SOURCES:
             raise DomainError(f"mgshop: unknown scenario source {source!r}; choose one of {SOURCES}")
         if isinstance(params, (str, Path)) or params is None:
@@ -75,12 +82,21 @@ class MgshopDomain(Domain):
             from gopo_env.domains.mgshop.v1 import (
                 FEATURE_NAMES_V1_EXTRA,
                 N_FEATURES_V1,
+                MgshopV1Params,
                 v1_catalogue,
-                v1_params,
                 v1_scenarios,
             )
+            from gopo_env.domains.mgshop.v1 import v1_params as shipped_v1
 
-            self.v1_params = v1_params()
+            if v1_params is None:
+                self.v1_params = shipped_v1()
+            elif isinstance(v1_params, MgshopV1Params):
+                self.v1_params = v1_params
+            elif isinstance(v1_params, (str, Path)):
+                self.v1_params = MgshopV1Params.load(v1_params)
+            else:
+                raise DomainError(f"mgshop: v1_params must be an MgshopV1Params or a path to a JSON "
+                                  f"file, got {type(v1_params).__name__}")
             if source == "embedded":
                 self._scenarios = v1_scenarios(self.params, self.v1_params,  # type: ignore[assignment]
                                                scenario_seed)
