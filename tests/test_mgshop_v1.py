@@ -173,3 +173,30 @@ def test_v0_keeps_its_documented_split_overlap():
     train = {key(s) for s in d.scenarios("train")}
     assert sum(key(s) in train for s in d.scenarios("test")) == 3
     assert sum(key(s) in train for s in d.scenarios("dev")) == 3
+
+
+def test_rejections_say_why_at_the_v1_rate():
+    """v1's measured reveal-on-reject (0.10) is the one the customer uses, not v0's 0.5: with the
+    rate at 0 no rejection names the broken requirement, at 1 some do (regression: v1 read v0's)."""
+    import re
+    from dataclasses import replace
+
+    from gopo_env.domains.mgshop.v1 import v1_params
+
+    said_why = {}
+    for rate in (0.0, 1.0):
+        d = Dialogue(make_domain("mgshop", version=1, v1_params=replace(v1_params(), reveal_on_reject=rate)),
+                     split="dev")
+        n = 0
+        for i, sid in enumerate(d.scenario_ids("dev")):
+            play(d, REFERENCES["ask-nothing"][1], i, sid)
+            n += len(re.findall(r"(?:That doesn't work for me|That's too expensive)\. (?!Actually)\w", d.render_text()))
+        said_why[rate] = n
+    assert said_why[0.0] == 0 and said_why[1.0] > 0, said_why
+
+
+def test_v1_params_only_for_version_1():
+    with pytest.raises(DomainError, match="version 1 only"):
+        make_domain("mgshop", version=0, v1_params="x.json")
+    with pytest.raises(DomainError, match="MgshopV1Params or a path"):
+        make_domain("mgshop", version=1, v1_params=3)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import random
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -249,6 +249,9 @@ class CustomerV1(Customer):
                  params: MgshopParams, seed: int, v1: MgshopV1Params) -> None:
         self._draw = KeyedDraws("customer", seed)
         self.v1 = v1
+        # the v1 number of rejections that say why replaces v0's (0.5): the base customer reads it
+        # from its params
+        params = replace(params, reveal_on_reject=v1.reveal_on_reject)
         super().__init__(scenario, products, parser, params, self._draw)  # type: ignore[arg-type]
         # the real MG-ShopDial scenarios (source="mgshopdial") carry no profile or latent slots
         self.latent = set(getattr(scenario, "latent", ()))
