@@ -106,19 +106,27 @@ GOPO_TSE_ITERATED = {"w_esndcg": 0.0, "ref_sync_every": 2, "pairing": "best", "b
 """The investigation's GOPO variant (docs/benchmark.md): the sequence objective without the
 ESNDCG term, the reference re-synced every 2 iterations, best-vs-rest pairs and a stronger step.
 The headline GOPO row keeps the defaults of ``agents.gopo.GOPOConfig``."""
+GOPO_DEV_SELECTED = {**GOPO_TSE_ITERATED, "bc_share": 0.1}
+"""GOPO's configuration chosen on GOPO-Mgshop-v1's **dev** split (``benchmarks/gopo_dev_selection.py``,
+docs/gopo_dev_selection_v1.md: 10 pre-declared candidates x 3 seeds at the ``full`` budget, best
+mean dev TSE): the iterated-reference variant with 10% of the budget on behaviour cloning. The
+``gopo`` entrant and its ablations use it; ``gopo-defaults`` keeps ``agents.gopo.GOPOConfig``."""
 _QUIET = {"progress_bar": False}
 _DEV_BUDGET = {"eval_every": "eval_every", "eval_episodes": "dev_episodes"}
 
 ENTRANTS: tuple[Entrant, ...] = (
-    Entrant("gopo", "GOPO", _GOPO, {**_GOPO_KW, "ablation": "full"}, _GOPO_BUDGET),
+    Entrant("gopo", "GOPO (selected on dev)", _GOPO, {**_GOPO_KW, "ablation": "full", **GOPO_DEV_SELECTED},
+            _GOPO_BUDGET),
+    Entrant("gopo-defaults", "GOPO (GOPOConfig defaults)", _GOPO, {**_GOPO_KW, "ablation": "full"},
+            _GOPO_BUDGET),
     Entrant("gopo-tse-iter", "GOPO variant: J = TSE, iterated reference", _GOPO,
             {**_GOPO_KW, "ablation": "full", **GOPO_TSE_ITERATED}, _GOPO_BUDGET),
     Entrant("gopo-no-pref", "GOPO w/o preference stage", _GOPO,
             {**_GOPO_KW, "ablation": "no_preference"}, _GOPO_BUDGET),
     Entrant("gopo-no-expert", "GOPO w/o Expert history", _GOPO,
-            {**_GOPO_KW, "ablation": "no_expert"}, _GOPO_BUDGET),
-    Entrant("gopo-no-mask", "GOPO w/o SOP mask", _GOPO, {**_GOPO_KW, "ablation": "no_mask"},
-            _GOPO_BUDGET, strict=False),
+            {**_GOPO_KW, "ablation": "no_expert", **GOPO_DEV_SELECTED}, _GOPO_BUDGET),
+    Entrant("gopo-no-mask", "GOPO w/o SOP mask", _GOPO,
+            {**_GOPO_KW, "ablation": "no_mask", **GOPO_DEV_SELECTED}, _GOPO_BUDGET, strict=False),
     Entrant("ppo-expert", "PPO (expert)", "baselines.ppo:PPOAgent", {**_QUIET, "form": "expert"},
             _DEV_BUDGET),
     Entrant("ppo-mono", "PPO (monolithic)", "baselines.ppo:PPOAgent", {**_QUIET, "form": "monolithic"},
