@@ -13,7 +13,13 @@ from __future__ import annotations
 import gopo_env.core.pickling  # noqa: F401  (mapping proxies pickle)
 from gopo_env.core.dialogue import Dialogue
 from gopo_env.core.domain import CustomerAct, Domain, DomainEpisode, ParsedResponse
-from gopo_env.core.errors import DomainError, GopoError, InvalidActionError, ScenarioError
+from gopo_env.core.errors import (
+    DomainError,
+    GopoError,
+    InvalidActionError,
+    ResetOptionError,
+    ScenarioError,
+)
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.spaces import DialogueText
 from gopo_env.domains import domain_names, make_domain, register_domain
@@ -25,6 +31,6 @@ register_all()
 
 __all__ = [
     "CustomerAct", "Dialogue", "DialogueText", "Domain", "DomainEpisode", "DomainError",
-    "GopoError", "InvalidActionError", "ParsedResponse", "RewardConfig", "ScenarioError",
+    "GopoError", "InvalidActionError", "ParsedResponse", "ResetOptionError", "RewardConfig", "ScenarioError",
     "domain_names", "env_specs", "make_domain", "register_domain",
 ]

@@ -9,15 +9,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 
-def _fail(message: str) -> int:
-    print(f"gopo-bench: {message}", file=sys.stderr)
-    return 1
+class CommandError(Exception):
+    """A command failed for a reason its message explains; :func:`main` prints it and returns 1."""
+
+
+_API_ARGUMENT = re.compile(r"\b([a-z][a-z0-9_]*)=('[^']*'|\"[^\"]*\"|[^\s,;:)'\"]+)")
+"""``name=VALUE`` as the Python API's messages write an argument (``data_dir=PATH``, ``split='dev'``)."""
+
+
+def _in_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
+    """``message`` with each Python API argument the command has as a flag written as that flag
+    (``data_dir=PATH`` -> ``--data-dir PATH``, ``overwrite=True`` -> ``--overwrite``): the library
+    speaks to Python callers, the command line user types flags."""
+    if parser is None:
+        return message
+    flags = {opt[2:].replace("-", "_"): (opt, action.nargs == 0)
+             for action in parser._actions for opt in action.option_strings if opt.startswith("--")}
+
+    def flag(m: re.Match[str]) -> str:
+        name, value = m.group(1), m.group(2).strip("'\"")
+        if name not in flags:
+            return m.group(0)
+        opt, switch = flags[name]
+        if switch:
+            return opt if value == "True" else m.group(0)
+        return f"{opt} {value}"
+
+    return _API_ARGUMENT.sub(flag, message)
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -42,29 +67,24 @@ def _summary_line(metrics: dict) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from leaderboard.loading import AgentLoadError, load_agent
+    from leaderboard.loading import AgentLoadError
     from leaderboard.runner import evaluate
     from leaderboard.submission import SubmissionError
 
     try:
-        agent = None
-        if args.in_process:
-            agent = load_agent(args.agent, args.agent_kwargs)
-            if args.load:
-                if not callable(getattr(agent, "load", None)):
-                    return _fail(f"--load given but {args.agent} has no load(path) method")
-                agent.load(args.load)
-        sub = evaluate(args.agent, args.out, agent=agent, agent_kwargs=args.agent_kwargs, env_id=args.env,
+        sub = evaluate(args.agent, args.out, agent_kwargs=args.agent_kwargs, env_id=args.env,
                        split=args.split, trials=args.trials, seed=args.seed, strict=not args.lenient,
                        name=args.name, organisation=args.organisation, contact=args.contact,
                        description=args.description, progress=not args.no_progress,
-                       isolate=not args.in_process, load=args.load, requirements=args.requires or ())
+                       isolate=not args.in_process, load=args.load, requirements=args.requires or (),
+                       env_kwargs=args.env_kwargs, overwrite=args.overwrite)
     except (AgentLoadError, SubmissionError, ValueError, RuntimeError, ImportError) as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     except OSError as e:
-        return _fail(f"cannot write the submission to {args.out} ({e.strerror or e}); choose a "
-                     "writable --out")
-    print(f"wrote {args.out}: {sub['protocol']['episodes']} episodes of {sub['env']['id']} "
+        raise CommandError(f"cannot write the submission to {args.out} ({e.strerror or e}); choose a "
+                           "writable --out") from None
+    kwargs = f" with env kwargs {json.dumps(sub['env']['kwargs'])}" if "kwargs" in sub["env"] else ""
+    print(f"wrote {args.out}: {sub['protocol']['episodes']} episodes of {sub['env']['id']}{kwargs} "
           f"({sub['protocol']['split']}, {sub['track']} track); {_summary_line(sub['metrics'])}")
     return 0
 
@@ -78,17 +98,17 @@ def _submit(args: argparse.Namespace) -> int:
     try:
         verified = validate(args.dir, progress=not args.no_progress)
     except SubmissionError as e:
-        return _fail(f"rejected {args.dir}: {e}")
+        raise CommandError(f"rejected {args.dir}: {e}") from None
     except ImportError as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     try:
         entry = store(db, verified)
     except DuplicateSubmission as e:
-        return _fail(f"rejected {args.dir}: {e}")
+        raise CommandError(f"rejected {args.dir}: {e}") from None
     except StorageError as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     except (sqlite3.Error, OSError) as e:
-        return _fail(f"cannot store in the database {db}: {e}; choose another with --db PATH")
+        raise CommandError(f"cannot store in the database {db}: {e}; choose another with --db PATH") from None
     print(f"accepted {args.dir} as entry {entry} in {db}: {verified.submission['agent']['name']}; "
           f"{_summary_line(verified.metrics)}")
     return 0
@@ -101,7 +121,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
     try:
         print(text_table(_db(args)), end="")
     except StorageError as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     return 0
 
 
@@ -112,9 +132,10 @@ def _export(args: argparse.Namespace) -> int:
     try:
         out = export(_db(args), args.out)
     except (ImportError, StorageError) as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     except OSError as e:
-        return _fail(f"cannot write the site to {args.out} ({e.strerror or e}); choose a writable --out")
+        raise CommandError(f"cannot write the site to {args.out} ({e.strerror or e}); choose a writable "
+                           "--out") from None
     print(f"wrote the leaderboard site to {out} (index.html, leaderboard.md, leaderboard.csv)")
     return 0
 
@@ -133,10 +154,11 @@ def _serve(args: argparse.Namespace) -> int:
             export(_db(args), site)
             server = make_server(site, args.host, args.port)
         except (ImportError, StorageError) as e:
-            return _fail(str(e))
+            raise CommandError(str(e)) from None
         except OSError as e:
-            return _fail(f"cannot serve on {args.host}:{args.port} or write {site} ({e.strerror or e}); "
-                         "is the port in use? choose another with --port")
+            raise CommandError(f"cannot serve on {args.host}:{args.port} or write {site} "
+                               f"({e.strerror or e}); is the port in use? choose another with "
+                               "--port") from None
         host, port = server.server_address[:2]
         print(f"serving {site} on http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
         try:
@@ -158,9 +180,9 @@ def _verify(args: argparse.Namespace) -> int:
     try:
         r = verify(args.dir, db, fresh_seed=args.fresh_seed, progress=not args.no_progress)
     except SubmissionError as e:
-        return _fail(f"cannot verify {args.dir}: {e}")
+        raise CommandError(f"cannot verify {args.dir}: {e}") from None
     except ImportError as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     if not r["reproduced"]:
         print(f"entry {r['entry']}: NOT reproduced: {r['mismatch']}")
         return 1
@@ -181,7 +203,7 @@ def _lb_seed(args: argparse.Namespace) -> int:
         seed_board(_db(args), args.work, trained_steps=args.trained, verify=not args.no_verify,
                    progress=not args.no_progress)
     except (SubmissionError, AgentLoadError, ImportError) as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     return 0
 
 
@@ -207,25 +229,29 @@ def _add_verify_commands(sub: argparse._SubParsersAction, lb_sub: argparse._SubP
 
 
 def _train(args: argparse.Namespace) -> int:
-    from leaderboard.loading import AgentLoadError, load_agent
-    from leaderboard.runner import evaluate
+    from gopo_env.registration import sibling_id, spec_of
+    from leaderboard.bench import env_overrides
+    from leaderboard.loading import AgentLoadError, load_agent, parse_env_kwargs
+    from leaderboard.runner import check_env_kwargs, evaluate
 
     try:
+        env_kwargs = parse_env_kwargs(args.env_kwargs)
+        check_env_kwargs(args.env, env_kwargs, "train")
         agent = load_agent(args.agent, args.agent_kwargs)
-    except AgentLoadError as e:
-        return _fail(str(e))
+    except (AgentLoadError, ValueError) as e:
+        raise CommandError(str(e)) from None
     missing = [m for m in ("train", "save") if not callable(getattr(agent, m, None))]
     if missing:
-        return _fail(f"{args.agent} is not trainable: it lacks {missing} "
-                     "(see gopo_env/protocol.py: train(env_id, budget, seed), save(path), load(path))")
+        raise CommandError(f"{args.agent} is not trainable: it lacks {missing} "
+                           "(see gopo_env/protocol.py: train(env_id, budget, seed), save(path), load(path))")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if args.steps < 1:
-        return _fail(f"--steps must be >= 1 (environment steps), got {args.steps}")
     try:
-        stats = agent.train(args.env, args.steps, args.seed)
+        # agents make their envs by id: the extra arguments reach them through the registry
+        with env_overrides(env_kwargs, spec_of(args.env).domain):
+            stats = agent.train(args.env, args.steps, args.seed)
     except (ValueError, RuntimeError, KeyError) as e:
-        return _fail(f"training {args.agent} on {args.env} failed: {e}")
+        raise CommandError(f"training {args.agent} on {args.env} failed: {e}") from None
     model = out / "agent"
     agent.save(str(model))
     from leaderboard.report import learning_curve_plot, training_summary
@@ -240,16 +266,17 @@ def _train(args: argparse.Namespace) -> int:
         where = plot or "not drawn: needs matplotlib (the [web] extra)"
         print(f"learning curve (dev TSE and success vs env steps): {where}")
     print(f"all training statistics: {out / 'train_stats.json'}")
-    from gopo_env.registration import sibling_id, spec_of
     from leaderboard.submission import SubmissionError
 
     # a flat (training) view is evaluated on its expert view, where the agent plays both roles
     eval_env = sibling_id(args.env, "expert") if spec_of(args.env).view == "flat" else args.env
-    try:
+    try:  # OUT/eval-dev is this run's: it replaces the one of an earlier run into the same OUT
         sub = evaluate(args.agent, out / "eval-dev", agent_kwargs=args.agent_kwargs, env_id=eval_env,
-                       split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress)
+                       split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress,
+                       env_kwargs=env_kwargs, overwrite=True)
     except (SubmissionError, ValueError, RuntimeError) as e:
-        return _fail(f"the dev evaluation after training failed (the model is saved in {model}): {e}")
+        raise CommandError(f"the dev evaluation after training failed (the model is saved in {model}): "
+                           f"{e}") from None
     print(f"dev split: {_summary_line(sub['metrics'])} (submission in {out / 'eval-dev'})")
     return 0
 
@@ -261,7 +288,7 @@ def _show(args: argparse.Namespace) -> int:
     try:
         print(episode_transcript(read_episode(Path(args.dir), args.episode)), end="")
     except SubmissionError as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     return 0
 
 
@@ -283,7 +310,7 @@ def _benchmark(args: argparse.Namespace) -> int:
                      env_kwargs=args.env_kwargs, resume=args.resume, progress=not args.no_progress,
                      command=command, split=args.split)
     except (BenchmarkError, AgentLoadError, ImportError) as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     print(f"wrote {args.out}: results.json, results.md and plots "
           f"({len(result['entrants'])} entrants × {len(result['seeds'])} seeds, "
           f"{result['wall_clock_s'] / 60:.1f} min)")
@@ -298,7 +325,7 @@ def _domain_command(args: argparse.Namespace) -> int:
     try:
         print(_resolve(args.command_target)(args), end="")
     except (GopoError, ValueError, OSError, ImportError) as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     return 0
 
 
@@ -330,11 +357,16 @@ def _data_fetch(args: argparse.Namespace) -> int:
         result = fetch_dataset(m, dest, source=args.source,
                                on_file=lambda rel, status: print(f"  {status:8} {rel}"))
     except DataError as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     print(f"{args.name}: {len(result.fetched)} file(s) fetched and sha256-verified, {len(result.present)} "
           f"already present, in {result.dest.resolve()}")
     where = result.dest.resolve()
-    print(f"use it with data_dir={str(where)!r}, or GOPO_DATA_DIR={where.parent}")
+    if where == default_cache_dir(args.name).resolve():
+        print("every command and gym.make find it there (the fetch cache): nothing to set")
+        return 0
+    # GOPO_DATA_DIR names the folder that holds NAME/, so it only works for a dest named NAME
+    by_env = f"set GOPO_DATA_DIR={where.parent} (every command), or " if where.name == args.name else ""
+    print(f"to use it, {by_env}pass --data-dir {where} where a command has it (data_dir= in Python)")
     return 0
 
 
@@ -349,10 +381,24 @@ def _llm_train_tiny(args: argparse.Namespace) -> int:
     try:
         stats = train_tiny(out, config)
     except (ImportError, ValueError, OSError) as e:
-        return _fail(str(e))
+        raise CommandError(str(e)) from None
     print(f"trained the tiny model ({stats['parameters']:,} parameters, {stats['examples']:,} examples, "
           f"final loss {stats['final_loss']:.3f}) in {stats['seconds']:.0f} s; saved to {out}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1 (argparse names the flag in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+ENV_KWARGS_HELP = 'extra gym.make arguments as a JSON object, e.g. \'{"params": "calibrated"}\''
 
 
 def _agent_args(p: argparse.ArgumentParser) -> None:
@@ -363,6 +409,7 @@ def _agent_args(p: argparse.ArgumentParser) -> None:
     from leaderboard.runner import DEFAULT_ENV
 
     p.add_argument("--env", default=DEFAULT_ENV, help="registered env id")
+    p.add_argument("--env-kwargs", default=None, metavar="JSON", help=ENV_KWARGS_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -379,8 +426,10 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _cmd(subparsers: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-    """A subcommand whose help shows its defaults."""
-    return subparsers.add_parser(name, formatter_class=_Formatter, **kwargs)
+    """A subcommand whose help shows its defaults (and whose errors name its flags: :func:`main`)."""
+    parser = subparsers.add_parser(name, formatter_class=_Formatter, **kwargs)
+    parser.set_defaults(cli_parser=parser)
+    return parser
 
 
 def _version() -> str:
@@ -413,10 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev = _cmd(sub, "evaluate", help="evaluate an agent and write a submission directory")
     _agent_args(ev)
     ev.add_argument("--split", default="test", choices=("train", "dev", "test"))
-    ev.add_argument("--trials", type=int, default=3,
+    ev.add_argument("--trials", type=_positive_int, default=3,
                     help="runs per scenario, with seeds SEED..SEED+K-1 (3 with --seed 0: the standard track)")
     ev.add_argument("--seed", type=int, default=0, help="first trial seed (0 = the standard protocol)")
-    ev.add_argument("--out", required=True, metavar="DIR")
+    ev.add_argument("--out", required=True, metavar="DIR",
+                    help="the submission folder to write (new, or empty; see --overwrite)")
+    ev.add_argument("--overwrite", action="store_true",
+                    help="replace the submission already in --out (only once the new one is complete)")
     ev.add_argument("--name", default=None, help="entry name (default: the class name)")
     ev.add_argument("--organisation", default="")
     ev.add_argument("--contact", default="")
@@ -461,7 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = _cmd(sub, "train", help="train an agent, save it, evaluate it on the dev split")
     _agent_args(tr)
-    tr.add_argument("--steps", type=int, required=True, help="training budget in environment steps")
+    tr.add_argument("--steps", type=_positive_int, required=True, help="training budget in environment steps")
     tr.add_argument("--seed", type=int, default=0,
                     help="training seed (weights, exploration) and the trial seed of the dev evaluation")
     tr.add_argument("--out", required=True, metavar="DIR")
@@ -491,8 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--out", required=True, metavar="DIR")
     bm.add_argument("--only", default=None, metavar="KEY,...",
                     help="a subset of entrants, e.g. gopo,ppo-expert (docs/benchmark.md lists the keys)")
-    bm.add_argument("--env-kwargs", default=None, metavar="JSON",
-                    help='extra gym.make arguments, e.g. \'{"params": "calibrated"}\'')
+    bm.add_argument("--env-kwargs", default=None, metavar="JSON", help=ENV_KWARGS_HELP)
     bm.add_argument("--split", default="test", choices=("test", "dev"),
                     help="split the table is measured on (default test; dev where the test data is "
                          "absent, e.g. MultiWOZ without `gopo-bench data fetch multiwoz`)")
@@ -529,7 +580,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CommandError as e:
+        print(f"gopo-bench: {_in_flags(str(e), getattr(args, 'cli_parser', None))}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 ROLES = ("expert", "service")
@@ -17,20 +18,32 @@ class AgentLoadError(Exception):
     """The agent string, its keyword arguments or the class itself are not usable."""
 
 
-def parse_kwargs(text: str | None) -> dict[str, Any]:
-    """``--agent-kwargs`` JSON: an object, or nothing."""
-    if text is None or not text.strip():
-        return {}
+def parse_json_object(text: str | Mapping[str, Any] | None, option: str, example: str,
+                      error: type[Exception] = ValueError) -> dict[str, Any]:
+    """A JSON-object option (``--agent-kwargs``, ``--env-kwargs``) as a dict: JSON text, a mapping
+    or nothing; ``error`` (naming ``option`` and showing ``example``) when it is not an object."""
+    if text is None or isinstance(text, Mapping):
+        return dict(text or {})
     try:
-        value = json.loads(text)
+        value = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as e:
-        raise AgentLoadError(
-            f"--agent-kwargs is not valid JSON ({e.msg} at character {e.pos}): {text!r}; "
-            'write an object, e.g. \'{"seed": 1}\''
-        ) from None
+        raise error(f"{option} is not valid JSON ({e.msg} at character {e.pos}): {text!r}; "
+                    f"write an object, e.g. '{example}'") from None
     if not isinstance(value, dict):
-        raise AgentLoadError(f"--agent-kwargs must be a JSON object, got {type(value).__name__}: {text!r}")
+        raise error(f"{option} must be a JSON object, got {type(value).__name__}: {text!r}; "
+                    f"e.g. '{example}'")
     return value
+
+
+def parse_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """``--agent-kwargs`` JSON: an object, or nothing."""
+    return parse_json_object(text, "--agent-kwargs", '{"seed": 1}', AgentLoadError)
+
+
+def parse_env_kwargs(text: str | Mapping[str, Any] | None,
+                     error: type[Exception] = ValueError) -> dict[str, Any]:
+    """``--env-kwargs`` JSON (extra ``gym.make`` arguments): an object, or nothing."""
+    return parse_json_object(text, "--env-kwargs", '{"params": "calibrated"}', error)
 
 
 def load_class(spec: str) -> type:

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from gopo_env.core.files import staged_dir
 from gopo_env.protocol import AgentProcess, dialogue_of, episode_seed, make_view, play
 from leaderboard import metrics as M
-from leaderboard.loading import AgentLoadError, check_agent, load_agent, load_class
+from leaderboard.loading import AgentLoadError, check_agent, load_agent, load_class, parse_env_kwargs
 from leaderboard.submission import (
     FORMAT_VERSION,
     STANDARD_TRIALS,
     SUBMISSION_FILE,
     TRAJECTORIES_FILE,
     EnvInfo,
+    SubmissionError,
     atomic_write_text,
     dumps,
     env_info,
@@ -34,6 +36,10 @@ from leaderboard.submission import (
 
 DEFAULT_ENV = "GOPO-Mgshop-v1"
 """The env the CLI and the leaderboard use unless told: the embedded default's current version."""
+
+
+PROTOCOL_ARGUMENTS = ("split", "strict", "invalid_input")
+"""``gym.make`` arguments the evaluation protocol sets itself (never ``env_kwargs``)."""
 
 
 def package_version() -> str:
@@ -78,15 +84,16 @@ def progress_bar(total: int, enabled: bool,
 
 
 def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict: bool = True,
-        progress: bool = False) -> tuple[EnvInfo, list[int], list[dict[str, Any]]]:
-    """Evaluate ``agent`` (an instance, or an :class:`~gopo_env.protocol.AgentProcess`); returns
-    the env info, the trial seeds and the episode records."""
+        progress: bool = False,
+        env_kwargs: Mapping[str, Any] | None = None) -> tuple[EnvInfo, list[int], list[dict[str, Any]]]:
+    """Evaluate ``agent`` (an instance, or an :class:`~gopo_env.protocol.AgentProcess`) on
+    ``env_id`` made with ``env_kwargs``; returns the env info, the trial seeds and the episode records."""
     if trials < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     roles = check_agent(agent, type(agent).__name__)
     info = env_info(env_id)
     try:
-        view = make_view(env_id, roles, split=split, strict=strict)
+        view = make_view(env_id, roles, split=split, strict=strict, **dict(env_kwargs or {}))
     except ValueError as e:
         raise AgentLoadError(str(e)) from None
     seeds = [seed + k for k in range(trials)]
@@ -108,15 +115,52 @@ def run(agent: Any, env_id: str, split: str, trials: int, seed: int = 0, strict:
     return info, seeds, records
 
 
-def toolkit_of(env_id: str) -> Any:
+def toolkit_of(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> Any:
     """The public toolkit of the domain behind ``env_id`` (what an agent process receives)."""
     import gymnasium as gym
 
-    env = gym.make(env_id.removeprefix("gopo_env:"))
+    env = gym.make(env_id.removeprefix("gopo_env:"), **dict(env_kwargs or {}))
     try:
         return env.unwrapped.dialogue.domain.toolkit()
     finally:
         env.close()
+
+
+def check_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any], split: str = "test") -> None:
+    """Make ``env_id`` on ``split`` with ``env_kwargs`` once, so that a wrong argument is named
+    before any agent is built or trained."""
+    import gymnasium as gym
+
+    if not env_kwargs:
+        return
+    try:
+        gym.make(env_id.removeprefix("gopo_env:"), split=split, **env_kwargs).close()
+    except Exception as e:
+        raise ValueError(f"cannot make {env_id} with env kwargs {dict(env_kwargs)}: {type(e).__name__}: "
+                         f"{e}; pass only arguments that gym.make({env_id!r}, ...) accepts") from e
+
+
+def check_out(out: Path, overwrite: bool = False) -> None:
+    """``out`` may receive a submission: it is absent or empty, or holds one and ``overwrite``.
+
+    A folder of other files is refused even with ``overwrite``: the submission replaces the
+    whole folder, and those files are not this evaluation's to delete.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise SubmissionError(f"{out} is a file, not a submission folder; choose another out=DIR")
+    if (out / SUBMISSION_FILE).exists() or (out / TRAJECTORIES_FILE).exists():
+        if overwrite:
+            return
+        raise SubmissionError(f"{out} already holds a submission ({SUBMISSION_FILE}); choose another "
+                              "out=DIR, or pass overwrite=True to replace that folder (the new "
+                              "submission replaces it only once it is complete)")
+    others = sorted(p.name for p in out.iterdir())
+    if others:
+        raise SubmissionError(f"{out} is not empty and holds no submission ({', '.join(others[:3])}"
+                              f"{', ...' if len(others) > 3 else ''}); a submission replaces the whole "
+                              "folder: choose a new or empty out=DIR")
 
 
 def score(env_id: str, records: list[dict[str, Any]], trials: int,
@@ -139,7 +183,9 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
              description: str = "", progress: bool = False, agent: Any = None,
              isolate: bool = True, load: str | Path | None = None,
              checkpoint: str | Path | None = None,
-             requirements: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+             requirements: list[str] | tuple[str, ...] = (),
+             env_kwargs: Mapping[str, Any] | str | None = None,
+             overwrite: bool = False) -> dict[str, Any]:
     """Evaluate the agent ``agent_spec`` and write a submission directory ``out``.
 
     ``agent`` may pass an already built instance (its class must still be importable as
@@ -150,60 +196,81 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     ``load`` (``checkpoint`` is an alias: a file or folder the agent reads with ``agent.load``)
     is copied into ``out/checkpoint/`` and ``requirements`` (PEP 508 strings, e.g.
     ``"torch>=2.3"``) are recorded, so that ``gopo-bench verify`` can rebuild the agent (the
-    verified track, ``docs/leaderboard.md``). Returns the ``submission.json`` content.    """
+    verified track, ``docs/leaderboard.md``). ``env_kwargs`` (a dict or JSON text) are extra
+    ``gym.make`` arguments, recorded as ``env.kwargs``; such a run is ``custom`` and ``submit``
+    refuses it (the leaderboard scores the registered env). ``out`` must be absent or empty, or
+    hold a submission and ``overwrite=True`` (:func:`check_out`); the new folder replaces it in
+    one step once complete, so a failed run leaves the old one as it was. Returns the
+    ``submission.json`` content.
+    """
     from leaderboard.loading import parse_kwargs
 
     kwargs = agent_kwargs if isinstance(agent_kwargs, dict) else parse_kwargs(agent_kwargs)
+    env_kwargs = parse_env_kwargs(env_kwargs)
     load = load if load is not None else checkpoint
     load = None if load is None else str(load)
-    env_info(env_id)  # an unknown env id is a clear error before any agent is built
+    out = Path(out)
+    # clear errors before any agent is built: the folder, an unknown env id, a wrong env argument
+    check_out(out, overwrite)
+    env_info(env_id)
+    clash = sorted(set(env_kwargs) & set(PROTOCOL_ARGUMENTS))
+    if clash:
+        raise ValueError(f"env kwargs may not set {clash}: the evaluation protocol sets them (its split "
+                         "and strict mode; on the command line --split and --lenient)")
+    check_env_kwargs(env_id, env_kwargs, split)
     process = None
     if agent is None and isolate:
         load_class(agent_spec)  # a clear error here, not in the child
-        process = agent = AgentProcess(agent_spec, kwargs, load=load, toolkit=toolkit_of(env_id))
+        process = agent = AgentProcess(agent_spec, kwargs, load=load,
+                                       toolkit=toolkit_of(env_id, env_kwargs))
     elif agent is None:
         agent = load_agent(agent_spec, kwargs)
         if load:
             if not callable(getattr(agent, "load", None)):
-                raise AgentLoadError(f"--load given but {agent_spec} has no load(path) method")
+                raise AgentLoadError(f"{agent_spec} has no load(path) method to read the checkpoint {load}")
             agent.load(str(load))
     try:
-        env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress)
+        env, seeds, records = run(agent, env_id, split, trials, seed, strict, progress, env_kwargs)
     finally:
         if process is not None:
             process.close()
     per_episode, claims = score(env_id, records, trials)
     for ep, m in zip(records, per_episode):
         ep["metrics"] = m
-    out = Path(out)
     agent_info: dict[str, Any] = {
         "name": name or agent_spec.rpartition(":")[2], "class": agent_spec, "kwargs": kwargs,
         "roles": list(check_agent(agent, agent_spec)), "organisation": organisation,
         "contact": contact, "description": description,
     }
-    if load is not None:
-        agent_info["checkpoint"] = _copy_checkpoint(Path(load), out)
     if requirements:
         agent_info["requirements"] = list(requirements)
+    env_record: dict[str, Any] = {"id": env.env_id, "version": env.env_version,
+                                  "package_version": env.package_version, "mode": env.mode}
+    if env_kwargs:
+        env_record["kwargs"] = env_kwargs
     submission = {
         "format_version": FORMAT_VERSION,
         "agent": agent_info,
-        "track": track(seeds, strict, split),
-        "env": {"id": env.env_id, "version": env.env_version, "package_version": env.package_version,
-                "mode": env.mode},
+        "track": track(seeds, strict, split, env_kwargs),
+        "env": env_record,
         "package_version": package_version(),
         "protocol": {"split": split, "trials": trials, "seeds": seeds, "strict": strict,
                      "episodes": len(records)},
         "metrics": claims,
     }
-    write_lines_atomic(out / TRAJECTORIES_FILE, (dumps(ep) + "\n" for ep in records))
-    pretty = json.dumps(submission, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    atomic_write_text(out / SUBMISSION_FILE, pretty + "\n")
+    with staged_dir(out) as staging:
+        if load is not None:
+            agent_info["checkpoint"] = _copy_checkpoint(Path(load), staging)
+        write_lines_atomic(staging / TRAJECTORIES_FILE, (dumps(ep) + "\n" for ep in records))
+        pretty = json.dumps(submission, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        atomic_write_text(staging / SUBMISSION_FILE, pretty + "\n")
+        check_out(out, overwrite)  # again: another run may have written there meanwhile
     return submission
 
 
 def _copy_checkpoint(src: Path, out: Path) -> str:
-    """Copy a checkpoint file/folder into ``out/checkpoint/``; its path relative to ``out``."""
+    """Copy a checkpoint file/folder into ``out/checkpoint/`` (a new folder); its path relative
+    to ``out``."""
     import shutil
 
     # ``agent.load(PATH)`` may read PATH itself or files named PATH.<suffix> (SB3: PATH.zip)
@@ -213,10 +280,6 @@ def _copy_checkpoint(src: Path, out: Path) -> str:
     rel = Path("checkpoint") / src.name
     for part in parts:
         dest = out / "checkpoint" / part.name
-        if dest.resolve() == part.resolve():
-            continue
-        if dest.is_dir():
-            shutil.rmtree(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if part.is_dir():
             shutil.copytree(part, dest, symlinks=False)

@@ -56,7 +56,7 @@ def seed_board(db: str | Path, work: str | Path, trained_steps: int = 0, verify:
         directory = work / slug
         evaluate(spec, directory, agent_kwargs=kwargs, name=name, organisation=ORGANISATION,
                  description="reference entry (`gopo-bench leaderboard seed`)", progress=progress,
-                 checkpoint=checkpoint)
+                 checkpoint=checkpoint, overwrite=True)  # regenerated on every seeding
         try:
             entry, verified = store.submit(directory, db)
             row: dict[str, Any] = {"name": name, "entry": entry,

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -147,10 +147,13 @@ def episode_record(d: Dialogue, index: int, trial: int, raw_responses: list[Any]
     }
 
 
-def track(seeds: list[int], strict: bool, split: str = LEADERBOARD_SPLIT) -> str:
+def track(seeds: list[int], strict: bool, split: str = LEADERBOARD_SPLIT,
+          env_kwargs: Mapping[str, Any] | None = None) -> str:
     """``standard`` for exactly the standard protocol (:data:`STANDARD_SEEDS`, strict, test
-    split), else ``custom``. Only entries of the same track and env are ranked together."""
-    standard = strict and split == LEADERBOARD_SPLIT and list(seeds) == list(STANDARD_SEEDS)
+    split) on the registered env (no ``env_kwargs``), else ``custom``. Only entries of the same
+    track and env are ranked together."""
+    standard = (strict and split == LEADERBOARD_SPLIT and list(seeds) == list(STANDARD_SEEDS)
+                and not env_kwargs)
     return "standard" if standard else "custom"
 
 

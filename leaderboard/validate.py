@@ -166,6 +166,10 @@ def check_env(submission: dict[str, Any]) -> tuple[Any, str]:
         raise Rejected(f"{SUBMISSION_FILE}: env.package_version is {env['package_version']!r} but this "
                        f"leaderboard runs gopo_env {gopo_env.__version__!r}; replay is only exact on "
                        "the same version: re-run `gopo-bench evaluate` with it")
+    if env.get("kwargs"):
+        raise Rejected(f"{SUBMISSION_FILE}: env.kwargs {env['kwargs']}: the run changed the environment "
+                       f"(evaluate --env-kwargs); the leaderboard scores {env_id} as registered: re-run "
+                       "`gopo-bench evaluate` without --env-kwargs")
     if protocol["split"] != LEADERBOARD_SPLIT:
         raise Rejected(f"{SUBMISSION_FILE}: protocol.split is {protocol['split']!r}; the leaderboard "
                        f"scores the {LEADERBOARD_SPLIT!r} split only (evaluate --split test)")

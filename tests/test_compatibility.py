@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gopo_env
-from gopo_env import InvalidActionError, ScenarioError
+from gopo_env import InvalidActionError, ResetOptionError, ScenarioError
 from gopo_env.core.errors import UnsupportedRenderModeError
 from gopo_env.domains.registry import domain_factory
 from gopo_env.multiagent import aec_env, mgshop_v0, parallel_env
@@ -370,7 +370,7 @@ def test_pettingzoo_api_parallel_and_seed_tests(domain, source):
     from pettingzoo.test import api_test, parallel_api_test, seed_test
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tests pass unknown reset options and act for both agents
+        warnings.simplefilter("ignore")  # the tests act for both agents (inactive_action warns)
         api_test(aec_env(domain=domain, **source), num_cycles=200)
         parallel_api_test(parallel_env(domain=domain, **source), num_cycles=200)
         seed_test(lambda: aec_env(domain=domain, **source), num_cycles=60)
@@ -410,6 +410,25 @@ def test_a_pinned_scenario_must_belong_to_the_envs_split(env_id):
         env.reset(seed=0, options={"scenario_id": "nope"})
     own = env.unwrapped.scenario_ids()[-1]
     assert env.reset(seed=0, options={"scenario_id": own})[1]["scenario_id"] == own
+
+
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_a_misspelt_reset_option_raises_naming_the_known_keys(env_id):
+    """A dropped ``scenario`` key would silently play a random scenario instead of the pinned one."""
+    env = gym.make(env_id, split=held_out_split(env_id))
+    own = env.unwrapped.scenario_ids()[0]
+    with pytest.raises(ResetOptionError, match=r"\['scenario'\] \(did you mean 'scenario_id'\?\).*"
+                                               r"\['scenario_id', 'allow_other_split'\]"):
+        env.reset(seed=0, options={"scenario": own})
+    assert isinstance(ResetOptionError("x"), ValueError)
+    assert env.reset(seed=0, options={"scenario_id": own})[1]["scenario_id"] == own
+
+
+def test_pettingzoo_envs_refuse_unknown_reset_options_but_pettingzoos_probe():
+    for env in (mgshop_v0.env(), mgshop_v0.parallel_env()):
+        env.reset(seed=0, options={"options": 1})  # what api_test / parallel_api_test pass
+        with pytest.raises(ResetOptionError, match="unknown reset option.*'seed'"):
+            env.reset(options={"seed": 0})
 
 
 # ------------------------------------------------------------------ 7: the demo install

@@ -115,6 +115,8 @@ def test_cli_data_fetch(mgshopdial_dir, tmp_path, serve, capsys):
     assert main(["data", "fetch", "mgshopdial", "--from", serve(mgshopdial_dir), "--dest", str(dest)]) == 0
     out = capsys.readouterr().out
     assert "6 file(s) fetched and sha256-verified" in out and str(dest.resolve()) in out
+    # how to use it, in the words of the command line (not the Python API's data_dir=)
+    assert f"GOPO_DATA_DIR={dest.resolve().parent}" in out and f"--data-dir {dest.resolve()}" in out
     bad = serve(_corrupted_copy(mgshopdial_dir, tmp_path / "served", "MGShopDial/MGShopDial.json"))
     assert main(["data", "fetch", "mgshopdial", "--from", bad, "--dest", str(tmp_path / "x")]) == 1
     assert "MGShopDial.json" in capsys.readouterr().err

@@ -31,16 +31,13 @@ The reward is the sequence-level objective of GOPO (``agents.gopo.GOPOConfig.obj
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.llm.chat import expert_messages, service_messages
-from gopo_env.core.files import replace_dir
+from gopo_env.core.files import staged_dir
 from gopo_env.protocol import episode_seed
 
 KINDS = ("strategy", "turn", "dialogue", "sft")
@@ -367,21 +364,12 @@ def write_dataset(rows: list[dict[str, Any]], out: str | Path, kind: str, meta: 
                           "differing by more than min_gap, different moves); collect more agents, seeds "
                           "or episodes")
     out = Path(out).expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a dataset directory is not
     full = {**meta, "kind": kind, "rows": len(rows), "format": 1}
-    try:
+    with staged_dir(out) as staging:
         (staging / "data").mkdir()
         Dataset.from_list(rows).to_parquet(str(staging / DATA_FILE))
         (staging / "README.md").write_text(_card(kind, full), encoding="utf-8")
         (staging / META_FILE).write_text(json.dumps(full, indent=2, sort_keys=True, default=str) + "\n")
-        replace_dir(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return out
 
 

@@ -19,8 +19,6 @@ import json
 import math
 import os
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -28,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.llm.prompts import customer_prompt, history_from_records, service_prompt
-from gopo_env.core.files import replace_dir
+from gopo_env.core.files import staged_dir
 
 EOS = "<|endoftext|>"
 MGSHOPDIAL_FILE = "MGShopDial/MGShopDial.json"
@@ -298,14 +296,7 @@ def _train_model(c: TinyConfig, tokenizer: Any, data: list[tuple[list[int], int]
 
 def _save_atomic(out: Path, model: Any, tokenizer: Any, stats: dict[str, Any]) -> None:
     """Write the checkpoint beside ``out`` and swap it in, so ``out`` is never half written."""
-    out = out.expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with staged_dir(out.expanduser()) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / META_FILE).write_text(json.dumps(stats, indent=2, sort_keys=True) + "\n")
-        replace_dir(staging, out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)

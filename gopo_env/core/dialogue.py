@@ -7,8 +7,8 @@ The Gymnasium and PettingZoo environments are thin views over this class.
 
 from __future__ import annotations
 
+import difflib
 import random
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -23,7 +23,7 @@ from gopo_env.core.domain import (
     ParsedResponse,
     Scenario,
 )
-from gopo_env.core.errors import DataError, InvalidActionError, ScenarioError
+from gopo_env.core.errors import DataError, InvalidActionError, ResetOptionError, ScenarioError
 from gopo_env.core.frozen import CopyableRandom
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.scoring import TSE_VERSIONS, esndcg
@@ -448,7 +448,7 @@ class Dialogue:
             raise InvalidActionError(
                 agent, turn, problem,
                 f'{fix} (To score such input as a violation instead, make the env with '
-                f'invalid_input="score".)',
+                f'invalid_input="score"; on the command line: add --lenient.)',
             )
         self._turn_violations.append(violation)
 
@@ -493,15 +493,21 @@ def _fresh(value: Any) -> Any:
 RESET_OPTIONS = ("scenario_id", "allow_other_split")
 
 
-def scenario_from_options(options: dict[str, Any] | None) -> str | None:
-    """The ``scenario_id`` of ``reset(options=...)``; other keys are ignored with a warning."""
+def scenario_from_options(options: dict[str, Any] | None, ignored: Sequence[str] = ()) -> str | None:
+    """The ``scenario_id`` of ``reset(options=...)``.
+
+    Any other key but ``ignored`` raises :class:`ResetOptionError`: a misspelt ``scenario_id``
+    must not play a random scenario instead of the pinned one.
+    """
     if not options:
         return None
-    unknown = sorted(set(options) - set(RESET_OPTIONS))
+    unknown = sorted(set(options) - set(RESET_OPTIONS) - set(ignored))
     if unknown:
-        warnings.warn(
-            f"reset options {unknown} are not used by gopo_env; known: {list(RESET_OPTIONS)}",
-            stacklevel=3,
+        close = [m for key in unknown for m in difflib.get_close_matches(key, RESET_OPTIONS, n=1)]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ResetOptionError(
+            f"unknown reset option(s) {unknown}{hint}; reset(options=...) knows {list(RESET_OPTIONS)}: "
+            "pin an episode with options={'scenario_id': id}"
         )
     scenario_id = options.get("scenario_id")
     if scenario_id is not None and not isinstance(scenario_id, str):
@@ -517,14 +523,16 @@ def _loadable(domain: Domain, split: str) -> Sequence[Scenario]:
         return ()
 
 
-def pinned_scenario(dialogue: Dialogue, options: dict[str, Any] | None) -> str | None:
-    """The scenario ``reset(options=...)`` pins, checked against the env's split.
+def pinned_scenario(dialogue: Dialogue, options: dict[str, Any] | None,
+                    ignored: Sequence[str] = ()) -> str | None:
+    """The scenario ``reset(options=...)`` pins, checked against the env's split (keys:
+    :func:`scenario_from_options`).
 
     An env made for one split plays only that split's scenarios: pinning an id of another
     split (a test env replaying a training scenario) raises :class:`ScenarioError` unless
     ``options["allow_other_split"]`` is true; an unknown id raises listing ids of the env's split.
     """
-    scenario_id = scenario_from_options(options)
+    scenario_id = scenario_from_options(options, ignored)
     if scenario_id is None:
         return None
     allow = bool((options or {}).get("allow_other_split", False))

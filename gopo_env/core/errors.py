@@ -23,6 +23,11 @@ class InvalidActionError(GopoError, ValueError):
         super().__init__(f"{agent} at turn {turn}: {problem}. {fix}")
 
 
+class ResetOptionError(GopoError, ValueError):
+    """A ``reset(options=...)`` key the environment does not know (a misspelt ``scenario_id``
+    would otherwise be dropped and the episode drawn at random)."""
+
+
 class DomainError(GopoError):
     """A domain is unknown, registered twice or misconfigured."""
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import os
+import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -39,3 +42,18 @@ def replace_dir(staging: Path, dest: Path) -> None:
     os.replace(dest, old / "previous")
     os.replace(staging, dest)
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staged_dir(dest: Path) -> Iterator[Path]:
+    """A new empty folder beside ``dest`` to fill; it replaces ``dest`` (:func:`replace_dir`) when
+    the block ends normally, and is removed when it raises, leaving ``dest`` as it was."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = dest.parent / f".{dest.name}-{secrets.token_hex(4)}.partial"
+    staging.mkdir()  # not mkdtemp (private): the folder keeps the user's usual permissions
+    try:
+        yield staging
+        replace_dir(staging, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -14,6 +14,11 @@ from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.spaces import DialogueText
 from gopo_env.domains import make_domain
 
+PETTINGZOO_PROBE = ("options",)
+"""Reset options accepted and ignored: PettingZoo's ``api_test`` and ``parallel_api_test`` call
+``reset(options={"options": 1})`` only to check that ``reset`` takes options. Any other unknown
+key raises (:func:`~gopo_env.core.dialogue.scenario_from_options`)."""
+
 
 class DialogueAECEnv(AECEnv):
     """Each turn the expert picks a strategy, then the service writes the response.
@@ -77,7 +82,7 @@ class DialogueAECEnv(AECEnv):
                 "customer": d.transcript[-1].customer}
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
-        scenario_id = pinned_scenario(self.dialogue, options)
+        scenario_id = pinned_scenario(self.dialogue, options, ignored=PETTINGZOO_PROBE)
         self.dialogue.reset(seed=seed, scenario_id=scenario_id)
         self.agents = self.possible_agents[:]
         self.rewards = {a: 0.0 for a in self.agents}

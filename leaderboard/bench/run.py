@@ -53,7 +53,7 @@ from leaderboard.bench.entrants import (
     select,
 )
 from leaderboard.bench.report import markdown, write_plots
-from leaderboard.loading import load_agent
+from leaderboard.loading import load_agent, parse_env_kwargs
 from leaderboard.runner import package_version
 from leaderboard.runner import run as run_episodes
 from leaderboard.submission import atomic_write_text, dumps
@@ -80,20 +80,6 @@ def env_overrides(env_kwargs: Mapping[str, Any] | None, domain: str | None = Non
         yield
     finally:
         gym.registry.update(saved)
-
-
-def parse_env_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
-    """``--env-kwargs`` as a dict (JSON object text, a mapping, or nothing)."""
-    if text is None or isinstance(text, Mapping):
-        return dict(text or {})
-    try:
-        value = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as e:
-        raise BenchmarkError(f"--env-kwargs is not valid JSON ({e.msg} at character {e.pos}): {text!r}; "
-                             'write an object, e.g. \'{"params": "calibrated"}\'') from None
-    if not isinstance(value, dict):
-        raise BenchmarkError(f"--env-kwargs must be a JSON object, got {type(value).__name__}: {text!r}")
-    return value
 
 
 def check_env(env_id: str, env_kwargs: Mapping[str, Any], split: str = "test") -> list[str]:
@@ -246,7 +232,7 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     n_seeds = budget.seeds if seeds is None else int(seeds)
     if n_seeds < 1:
         raise BenchmarkError(f"--seeds must be >= 1, got {n_seeds}")
-    env_id, env_kwargs = envs[domain], parse_env_kwargs(env_kwargs)
+    env_id, env_kwargs = envs[domain], parse_env_kwargs(env_kwargs, BenchmarkError)
     entrants, skipped = runnable(select(only), domain)
     if not entrants:
         raise BenchmarkError(f"no entrant of --only {only!r} can run on {domain}: "
