@@ -190,7 +190,8 @@ def test_rejections_say_why_at_the_v1_rate():
         n = 0
         for i, sid in enumerate(d.scenario_ids("dev")):
             play(d, REFERENCES["ask-nothing"][1], i, sid)
-            n += len(re.findall(r"(?:That doesn't work for me|That's too expensive)\. (?!Actually)\w", d.render_text()))
+            n += len(re.findall(r"(?:That doesn't work for me|That's too expensive)\. (?!Actually)\w",
+                                d.render_text()))
         said_why[rate] = n
     assert said_why[0.0] == 0 and said_why[1.0] > 0, said_why
 
