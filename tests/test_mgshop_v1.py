@@ -201,3 +201,14 @@ def test_v1_params_only_for_version_1():
         make_domain("mgshop", version=0, v1_params="x.json")
     with pytest.raises(DomainError, match="MgshopV1Params or a path"):
         make_domain("mgshop", version=1, v1_params=3)
+
+
+def test_critiques_keep_the_pronoun_capitalised(domain):
+    d = Dialogue(domain, split="train")
+    critiques = []
+    for i, sid in enumerate(d.scenario_ids("train")[:150]):
+        play(d, REFERENCES["sop"][1], i, sid)
+        critiques += [r.customer for r in d.transcript if "realise something" in r.customer
+                      or "Seeing the" in r.customer]
+    assert critiques
+    assert not any(" i'" in c or " i " in c for c in critiques), [c for c in critiques if " i'" in c][:3]

@@ -318,7 +318,9 @@ class CustomerV1(Customer):
         name = self.products[pid].name
         opener = self._pick((f"Hmm, now that I see the {name}, I realise something:",
                              f"Seeing the {name} helps. Actually,"), "critique_text", pid)
-        return self._act(f"{opener} {text[0].lower()}{text[1:]} Do you have something like that?",
+        if not text.startswith(("I ", "I'")):  # "Actually, i'd like ..." reads wrong
+            text = text[0].lower() + text[1:]
+        return self._act(f"{opener} {text} Do you have something like that?",
                          "disclose", 0, achieved, [("reject", pid), fact, ("critique", "1")])
 
 
