@@ -74,8 +74,17 @@ class Persona:
                    u("price_sensitivity", p.price_sensitivity))
 
 
+def decapitalise(text: str) -> str:
+    """``text`` to follow a comma: its first letter lower-cased, unless it is the pronoun "I"."""
+    return text if text.startswith(("I ", "I'")) else text[:1].lower() + text[1:]
+
+
 class Customer:
     """Hidden state and behaviour of one simulated customer."""
+
+    lowercase_whole_need = True
+    """v0 lower-cases the whole need sentence after "First of all," ("i'm looking for ...");
+    kept so that v0 transcripts stay byte-identical. v1 lower-cases the first letter only."""
 
     def __init__(self, scenario: MgshopScenario, products: tuple[Product, ...],
                  parser: CategoryParser, params: MgshopParams, rng: random.Random) -> None:
@@ -312,7 +321,8 @@ class Customer:
     def _on_elicit_preferences(self, achieved: list[str]) -> CustomerAct:
         disclosed: list[tuple[str, str]] = []
         if not self.need_told:
-            text = "First of all, " + self._tell_need(achieved, disclosed).lower()
+            need = self._tell_need(achieved, disclosed)
+            text = "First of all, " + (need.lower() if self.lowercase_whole_need else decapitalise(need))
             return self._act(text, "disclose", 0, achieved, disclosed)
         if self.prefs_done:
             return self._negative("I've already told you everything I need.", achieved,

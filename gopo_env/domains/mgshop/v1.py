@@ -34,7 +34,7 @@ from gopo_env.domains.mgshop.scenarios import (
     _pick,
     draw_questions,
 )
-from gopo_env.domains.mgshop.simulator import Customer
+from gopo_env.domains.mgshop.simulator import Customer, decapitalise
 from gopo_env.domains.mgshop.state import PublicStateV1
 
 V1_PARAMS_PATH = Path(__file__).with_name("calibrated_v1.json")
@@ -245,6 +245,8 @@ class CustomerV1(Customer):
     """The v1 customer: keyed draws, latent preferences (critiquing), profiles, a limit on how
     many products of one response it reads, rejections that rarely say why (MG-ShopDial rate)."""
 
+    lowercase_whole_need = False
+
     def __init__(self, scenario: MgshopScenarioV1, products: tuple[Product, ...], parser,
                  params: MgshopParams, seed: int, v1: MgshopV1Params) -> None:
         self._draw = KeyedDraws("customer", seed)
@@ -318,9 +320,7 @@ class CustomerV1(Customer):
         name = self.products[pid].name
         opener = self._pick((f"Hmm, now that I see the {name}, I realise something:",
                              f"Seeing the {name} helps. Actually,"), "critique_text", pid)
-        if not text.startswith(("I ", "I'")):  # "Actually, i'd like ..." reads wrong
-            text = text[0].lower() + text[1:]
-        return self._act(f"{opener} {text} Do you have something like that?",
+        return self._act(f"{opener} {decapitalise(text)} Do you have something like that?",
                          "disclose", 0, achieved, [("reject", pid), fact, ("critique", "1")])
 
 
