@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from sb3_contrib import MaskablePPO
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import Logger
 
 from gopo_env.protocol import evaluate, mean_metrics
 from gopo_env.registration import sibling_id, spec_of
@@ -136,6 +137,8 @@ class PPOAgent:
         env = gym.make(env_id, split="train")
         self._toolkit = env.unwrapped.dialogue.domain.toolkit()
         self.model = self._build(env, seed)
+        # SB3's default logger makes an empty /tmp/SB3-<time> folder per learn(); we log nothing
+        self.model.set_logger(Logger(folder=None, output_formats=[]))
         self.history = []
         start = time.perf_counter()
         self.model.learn(total_timesteps=budget, callback=_DevEvaluation(self),

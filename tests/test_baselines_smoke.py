@@ -83,3 +83,14 @@ def test_acting_untrained_is_a_clear_error(cls):
 def test_memento_with_an_empty_bank_acts_within_the_mask():
     scores = evaluate(MementoAgent(progress_bar=False), split="test", episodes=3)
     assert set(METRICS) <= set(scores)
+
+
+def test_ppo_training_leaves_no_log_folder(tmp_path, monkeypatch):
+    """SB3's default logger makes an empty ``SB3-<time>`` folder in the temp dir per learn()."""
+    import tempfile
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    PPOAgent(form="expert", n_steps=64, batch_size=32, n_epochs=1, eval_every=0).train(
+        "GOPO-Mgshop-v1", 64, 0)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("SB3-")]
