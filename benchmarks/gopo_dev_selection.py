@@ -23,15 +23,16 @@ import json
 import os
 import platform
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from agents.gopo import GOPOAgent
 from gopo_env.protocol import TASK_METRICS
+from leaderboard.submission import atomic_write_text
 
 ITERATED = {"w_esndcg": 0.0, "ref_sync_every": 2, "pairing": "best", "beta": 1.0, "pref_lr": 1e-3}
 """The iterated-reference variant (``leaderboard.bench.entrants.GOPO_TSE_ITERATED``)."""
@@ -101,13 +102,6 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--env", default="GOPO-Mgshop-v1")
@@ -115,10 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--out", default="docs/gopo_dev_selection_v1.json")
     args = ap.parse_args(argv)
-    result = run(args.env, args.budget, args.seeds)
     out = Path(args.out)
-    _write(out, json.dumps(result, indent=2) + "\n")
-    _write(out.with_suffix(".md"), markdown(result))
+    # every mistake is caught before the (long) training, not after it
+    if args.seeds < 1 or args.budget < 1:
+        ap.error(f"--seeds and --budget must be >= 1, got {args.seeds} and {args.budget}")
+    if args.env not in gym.registry:
+        import gopo_env
+
+        ap.error(f"--env {args.env!r} is not registered; the expert views are "
+                 f"{sorted(i for i, s in gopo_env.env_specs().items() if s.view == 'expert')}")
+    if not out.parent.is_dir():
+        ap.error(f"--out {out}: folder {out.parent} does not exist; create it or choose another path")
+    result = run(args.env, args.budget, args.seeds)
+    atomic_write_text(out, json.dumps(result, indent=2) + "\n")
+    atomic_write_text(out.with_suffix(".md"), markdown(result))
     print(markdown(result))
     return 0
 

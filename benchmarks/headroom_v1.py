@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--json", default=None, metavar="FILE")
     args = ap.parse_args(argv)
+    if args.seeds < 1:
+        ap.error(f"--seeds must be >= 1, got {args.seeds}")
     result = run(args.split, args.seeds)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
