@@ -515,7 +515,7 @@ def _recipes() -> list[str]:
 def test_the_interoperability_page_has_the_recipes():
     blocks = _recipes()
     for needle in ("MaskablePPO", "SubprocVecEnv", "RecordEpisodeStatistics", "agent_iter", "parallel_env",
-                   'make_vec("GOPO-Mgshop-Text-v0"', "torch.distributions", "copy.deepcopy"):
+                   'make_vec("GOPO-Mgshop-Text-v1"', "torch.distributions", "copy.deepcopy"):
         assert any(needle in b for b in blocks), needle
 
 
