@@ -26,10 +26,14 @@ install-demo: $(PY)
 demo: install-demo
 	$(VENV)/bin/gopo-bench demo
 
+# The real data the data tests read: $GOPO_DATA_DIR, else ../shared/data when it is there (the
+# tests skip a dataset they cannot find; .ci/run makes them fail instead).
+TEST_DATA_DIR := $(or $(GOPO_DATA_DIR),$(wildcard $(abspath ../shared/data)))
+
 # The layering contracts (import-linter, [tool.importlinter] in pyproject.toml), then the suite.
 test: install-test
 	$(VENV)/bin/lint-imports
-	GOPO_TEST_INSTALLED=1 HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
+	$(if $(TEST_DATA_DIR),GOPO_DATA_DIR=$(TEST_DATA_DIR)) GOPO_TEST_INSTALLED=1 HF_HUB_OFFLINE=1 $(VENV)/bin/pytest -q
 
 lint: install-test
 	$(VENV)/bin/ruff check .
