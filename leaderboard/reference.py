@@ -17,6 +17,7 @@ from typing import Any
 import gymnasium as gym
 
 from leaderboard import metrics as M
+from leaderboard.report import fmt_vs_above
 from leaderboard.submission import episode_seed
 
 REFERENCE_MODULE = "baselines.reference"
@@ -81,7 +82,7 @@ def markdown(ref: Mapping[str, Any]) -> list[str]:
         mm, vs = row["metrics"], row["vs_sop"]
         lines.append(f"| {row['label']} | {M_fmt(mm['tse'])} | {M_fmt(mm['success'])} | "
                      f"{mm['turns']['mean']:.2f} | "
-                     + ("—" if vs is None else f"{vs['delta']:+.3f} (p = {vs['p_value']:.3f})") + " |")
+                     + fmt_vs_above(vs) + " |")
     lines += ["", "| aim (issue 13) | measured | met |", "|---|---|---|"]
     lines += [f"| {a['aim']} | {a['measured']:+.3f} | {'yes' if a['met'] else 'no'} |" for a in ref["aims"]]
     return lines + [""]
