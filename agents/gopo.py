@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -30,6 +31,7 @@ from tqdm.auto import tqdm
 
 import gopo_env  # noqa: F401  (registers the environments)
 from agents.cs_agent import CSAgent, Generator
+from gopo_env.core.domain import SPLITS
 from gopo_env.protocol import TASK_METRICS
 from gopo_env.protocol import evaluate as evaluate_agent
 
@@ -101,10 +103,52 @@ class GOPOConfig:
     progress: bool = True
     """Show a tqdm progress bar."""
 
+    def __post_init__(self) -> None:
+        # a bad number would not fail: GOPO would train (for hours) on a meaningless objective
+        for name, low, low_open, high in (
+            ("beta", 0, True, None), ("bc_lr", 0, True, None), ("pref_lr", 0, True, None),
+            ("temperature", 0, True, None), ("bc_share", 0, False, 1), ("epsilon", 0, False, 1),
+            ("min_gap", 0, False, None), ("w_tse", None, False, None), ("w_esndcg", None, False, None),
+            ("w_success", None, False, None),
+        ):
+            _check_number(name, getattr(self, name), low, low_open, high, integer=False)
+        for name, low in (("history", 0), ("embed_dim", 1), ("hidden", 1), ("bc_epochs", 0),
+                          ("batch_size", 1), ("group_size", 2), ("groups_per_iter", 1),
+                          ("pref_epochs", 0), ("ref_sync_every", 0), ("eval_every", 0),
+                          ("eval_episodes", 0)):
+            _check_number(name, getattr(self, name), low, False, None, integer=True)
+        for name in ("use_mask", "use_preference", "include_greedy", "keep_best", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"GOPOConfig: {name} must be True or False, got {getattr(self, name)!r}")
+        if self.pairing not in PAIRINGS:
+            raise ValueError(f"GOPOConfig: pairing must be one of {PAIRINGS}, got {self.pairing!r}")
+        if self.eval_split not in SPLITS:
+            raise ValueError(f"GOPOConfig: eval_split must be one of {SPLITS}, got {self.eval_split!r}")
+
     def objective(self, summary: dict[str, Any]) -> float:
         """The sequence-level objective J of one episode summary."""
         return (self.w_tse * summary["tse"] + self.w_esndcg * summary["esndcg"]
                 + self.w_success * float(summary["success"]))
+
+
+PAIRINGS = ("all", "best")
+"""How a group's trajectories are paired (``GOPOConfig.pairing``, :func:`preference_pairs`)."""
+
+
+def _check_number(name: str, value: Any, low: float | None, low_open: bool, high: float | None,
+                  integer: bool) -> None:
+    """``ValueError`` naming ``name``, ``value`` and the range unless ``value`` is a finite number
+    (an int if ``integer``) in it: ``(low, ...`` if ``low_open`` else ``[low, ...``, up to ``high]``."""
+    kind = "an int" if integer else "a number"
+    lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
+    hi = "" if high is None else f"<= {high}"
+    allowed = f"{kind} {' and '.join(b for b in (lo, hi) if b)}".rstrip()
+    ok = (not isinstance(value, bool) and isinstance(value, int if integer else (int, float))
+          and math.isfinite(value)
+          and (low is None or (value > low if low_open else value >= low))
+          and (high is None or value <= high))
+    if not ok:
+        raise ValueError(f"GOPOConfig: {name}={value!r}: must be {allowed}")
 
 
 ABLATIONS: dict[str, dict[str, Any]] = {

@@ -104,7 +104,7 @@ def make_view(env_id: str, roles: Sequence[str], split: str = "test", strict: bo
     writes responses on an expert id plays the PettingZoo AEC view of the same dialogue (the
     expert and service turns); text and flat ids are played as they are.
     """
-    from gopo_env.registration import spec_of
+    from gopo_env.registration import check_id_kwargs, spec_of
 
     spec = spec_of(env_id)
     # strict: any bad input raises; lenient: masked moves and out-of-space input (LLM text) are scored
@@ -114,7 +114,9 @@ def make_view(env_id: str, roles: Sequence[str], split: str = "test", strict: bo
 
         # the registered kwargs (not the generated ones): what gym.make would build
         registered = dict(gym.registry[spec.env_id].kwargs or {})
-        return DialogueAECEnv(split=split, strict=strict, **{**registered, **bad_input, **kwargs})
+        # checked as gym.make checks: no version that contradicts the id
+        made = check_id_kwargs(spec.env_id, {**registered, **bad_input, **kwargs})
+        return DialogueAECEnv(split=split, strict=strict, **made)
     if spec.view == "text" and tuple(roles) != ("service",):
         raise ValueError(f"{env_id} is a text view: the agent writes every response, so its roles "
                          f"must be ('service',), got {tuple(roles)}")

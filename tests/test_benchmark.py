@@ -121,6 +121,7 @@ def test_same_seed_same_metrics_and_resume(first, tmp_path):
     (["--env-kwargs", "{not json"], "--env-kwargs is not valid JSON"),
     (["--env-kwargs", '{"no_such_option": 1}'], "cannot make GOPO-Mgshop-v1"),  # the newest version
     (["--seeds", "0"], "--seeds must be >= 1"),
+    (["--env-kwargs", '{"version": 7}'], "mgshop has no version 7; its registered ids: ['GOPO-Mgshop-v0'"),
 ])
 def test_bad_input_is_named(tmp_path, capsys, args, message):
     rc = main(["benchmark", "mgshop", "--budget", "tiny", "--out", str(tmp_path / "x"), "--no-progress",
@@ -133,3 +134,16 @@ def test_bad_input_is_named(tmp_path, capsys, args, message):
 def test_registry_keys_are_unique():
     keys = [e.key for e in ENTRANTS]
     assert len(keys) == len(set(keys)) and keys[0] == "gopo"
+
+
+def test_version_kwarg_runs_and_records_that_versions_id(tmp_path):
+    """``--env-kwargs '{"version": 0}'`` (docs/benchmark.md) runs GOPO-Mgshop-v0 and says so."""
+    out = tmp_path / "v0"
+    rc = main(["benchmark", "mgshop", "--budget", "tiny", "--seeds", "1", "--out", str(out), "--no-progress",
+               "--only", "sop", "--split", "dev", "--env-kwargs", '{"version": 0, "max_turns": 30}'])
+    assert rc == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["env_id"] == "GOPO-Mgshop-v0" and res["env_kwargs"] == {"max_turns": 30}
+    assert res["reference_rows"]["env_id"] == "GOPO-Mgshop-v0"
+    episodes = res["entrants"]["sop"]["runs"][0]["episodes"]
+    assert episodes and all(ep["scenario_id"].startswith("mgshop-dev-") for ep in episodes)  # v0's ids

@@ -101,6 +101,38 @@ def test_ablations_are_configurations():
         GOPOAgent(betta=1.0)
 
 
+@pytest.mark.parametrize("option, value, message", [
+    ("beta", -1, r"beta=-1: must be a number > 0"),
+    ("beta", 0, r"beta=0: must be a number > 0"),
+    ("bc_lr", 0.0, r"bc_lr=0\.0"),
+    ("pref_lr", float("nan"), r"pref_lr=nan"),
+    ("bc_share", 1.5, r"bc_share=1\.5: must be a number >= 0 and <= 1"),
+    ("epsilon", -0.1, r"epsilon=-0\.1"),
+    ("temperature", 0, r"temperature=0"),
+    ("group_size", 1, r"group_size=1: must be an int >= 2"),
+    ("groups_per_iter", 0, r"groups_per_iter=0: must be an int >= 1"),
+    ("history", -1, r"history=-1"),
+    ("history", 2.5, r"history=2\.5: must be an int"),
+    ("ref_sync_every", -2, r"ref_sync_every=-2"),
+    ("eval_every", -1, r"eval_every=-1"),
+    ("min_gap", -0.5, r"min_gap=-0\.5"),
+    ("pairing", "worst", r"pairing must be one of \('all', 'best'\)"),
+    ("eval_split", "validation", r"eval_split must be one of"),
+    ("use_mask", "no", r"use_mask must be True or False"),
+])
+def test_options_out_of_range_are_refused(option, value, message):
+    with pytest.raises(ValueError, match=message):
+        GOPOAgent(**{option: value})
+
+
+def test_the_benchmark_configurations_are_valid():
+    from leaderboard.bench.entrants import ENTRANTS
+
+    for entrant in ENTRANTS:
+        if entrant.agent == "agents.gopo:GOPOAgent":
+            GOPOAgent(**{k: v for k, v in entrant.kwargs.items() if k != "roles"}, roles=("expert",))
+
+
 @pytest.mark.parametrize("ablation", ["no_expert", "no_preference", "no_mask"])
 def test_ablations_train_within_budget(ablation):
     agent = GOPOAgent(ablation=ablation, **TINY)

@@ -203,6 +203,50 @@ def test_v1_params_only_for_version_1():
         make_domain("mgshop", version=1, v1_params=3)
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("p_latent", 1.5, r"p_latent=1\.5 \(a probability in \[0, 1\]\)"),
+    ("p_latent", -0.1, r"p_latent=-0\.1"),
+    ("reveal_on_reject", -3, r"reveal_on_reject=-3"),
+    ("p_explorer", "0.2", r"p_explorer='0\.2'"),
+    ("max_products_read", 0, r"max_products_read=0 \(an int >= 1\)"),
+    ("max_products_read", 2.5, r"max_products_read=2\.5"),
+])
+def test_v1_params_refuse_impossible_values(field, value, message):
+    from dataclasses import replace
+
+    from gopo_env.domains.mgshop.v1 import MgshopV1Params, v1_params
+
+    with pytest.raises(ValueError, match=message):
+        MgshopV1Params(**{field: value})
+    with pytest.raises(ValueError, match=message):
+        replace(v1_params(), **{field: value})
+
+
+def test_v1_params_files_are_checked(tmp_path):
+    import json
+
+    from gopo_env.domains.mgshop.v1 import V1_PARAMS_PATH, MgshopV1Params
+
+    assert MgshopV1Params.load() == MgshopV1Params.load(V1_PARAMS_PATH)  # the shipped file loads
+    missing = tmp_path / "nope.json"
+    with pytest.raises(DomainError, match=r"v1_params='.*nope\.json' is not a file that exists; pass"):
+        MgshopV1Params.load(missing)
+    with pytest.raises(DomainError, match="v1_params=.*nope"):
+        make_domain("mgshop", version=1, v1_params=str(missing))
+    garbled = tmp_path / "garbled.json"
+    garbled.write_text("p_latent: 0.3\n")
+    with pytest.raises(DomainError, match=r"v1_params='.*garbled\.json' is not a JSON file .*write it as"):
+        MgshopV1Params.load(garbled)
+    listed = tmp_path / "list.json"
+    listed.write_text("[0.3]")
+    with pytest.raises(DomainError, match="holds a JSON list"):
+        MgshopV1Params.load(listed)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"p_latent": 2.0}))
+    with pytest.raises(ValueError, match=r"bad\.json: MgshopV1Params: p_latent=2\.0.*fix the value"):
+        MgshopV1Params.load(bad)
+
+
 def test_the_pronoun_stays_capitalised(domain):
     """Critiques ("Actually, I'd like ...") and a need told on being asked for preferences
     ("First of all, I'm looking for ...") keep "I" (v0 keeps its lower-cased need: frozen)."""

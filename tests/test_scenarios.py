@@ -38,7 +38,7 @@ def test_sop_expert_solves_every_test_scenario(scenario):
     env = gym.make("GOPO-Mgshop-v0", split="test")
     for seed in (0, 1):
         info = run_sop(env, seed, scenario.id)
-        assert info["success"], env.unwrapped.render()
+        assert info["success"], env.unwrapped.dialogue.render_text()
         assert info["summary"]["tse"] > 0.5
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -110,6 +110,9 @@ class Dialogue:
         self.domain = domain
         self.split = split
         self.rewards = RewardConfig.from_any(reward_config)
+        if not isinstance(strict, (bool, np.bool_)):  # bool("no") is True: a typo would be strict
+            raise TypeError(f"strict must be True or False, got {strict!r} ({type(strict).__name__}); "
+                            "strict=True raises on a masked move (docs/environment.md, Bad input)")
         self.strict = bool(strict)
         self.invalid_input = invalid_input
         self.max_turns = domain.max_turns if max_turns is None else int(max_turns)
@@ -499,6 +502,11 @@ def scenario_from_options(options: dict[str, Any] | None, ignored: Sequence[str]
     Any other key but ``ignored`` raises :class:`ResetOptionError`: a misspelt ``scenario_id``
     must not play a random scenario instead of the pinned one.
     """
+    if options is not None and not isinstance(options, Mapping):  # a str would list its letters
+        raise ResetOptionError(
+            f"reset(options=...) must be a dict or None, got {type(options).__name__} {options!r}: "
+            "pin an episode with options={'scenario_id': id}"
+        )
     if not options:
         return None
     unknown = sorted(set(options) - set(RESET_OPTIONS) - set(ignored))

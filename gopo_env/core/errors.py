@@ -60,3 +60,12 @@ class UnsupportedRenderModeError(GopoError, TypeError, ValueError):
             f"render_mode must be one of {supported} or None, got {render_mode!r} "
             "(the dialogue renders as text; render() with 'ansi' returns the transcript)"
         )
+
+
+def warn_no_render_mode() -> None:
+    """The warning of ``render()`` on an env made without ``render_mode`` (which returns None, as
+    Gymnasium and PettingZoo envs do)."""
+    from gymnasium import logger
+
+    logger.warn("render() called without a render_mode, so nothing is rendered; make the env with "
+                "render_mode='ansi' (render() returns the transcript) or 'human' (prints it)")

@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium as gym
 
 from gopo_env.core.dialogue import Dialogue, pinned_scenario
-from gopo_env.core.errors import UnsupportedRenderModeError
+from gopo_env.core.errors import UnsupportedRenderModeError, warn_no_render_mode
 from gopo_env.core.frozen import InfoRecord
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.domains import make_domain
@@ -63,7 +63,11 @@ class DialogueView(gym.Env):
             self.render()
 
     def render(self) -> str | None:
-        """``"ansi"``: the transcript with strategies; ``"human"``: the same, printed."""
+        """``"ansi"``: the transcript with strategies; ``"human"``: the same, printed; no
+        ``render_mode``: nothing (a warning says how to ask for the transcript)."""
+        if self.render_mode is None:  # Gymnasium's and PettingZoo's convention: warn, render nothing
+            warn_no_render_mode()
+            return None
         if self.dialogue.episode is None:
             return None
         text = self.dialogue.render_text()

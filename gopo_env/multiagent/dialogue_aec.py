@@ -9,7 +9,7 @@ from gymnasium import spaces
 from pettingzoo import AECEnv
 
 from gopo_env.core.dialogue import EXPERT, SERVICE, Dialogue, pinned_scenario
-from gopo_env.core.errors import UnsupportedRenderModeError
+from gopo_env.core.errors import UnsupportedRenderModeError, warn_no_render_mode
 from gopo_env.core.rewards import RewardConfig
 from gopo_env.core.spaces import DialogueText
 from gopo_env.domains import make_domain
@@ -126,6 +126,11 @@ class DialogueAECEnv(AECEnv):
         return infos
 
     def render(self) -> str | None:
+        """``"ansi"``: the transcript with strategies; ``"human"``: the same, printed; no
+        ``render_mode``: nothing (a warning says how to ask for the transcript)."""
+        if self.render_mode is None:  # Gymnasium's and PettingZoo's convention: warn, render nothing
+            warn_no_render_mode()
+            return None
         if self.dialogue.episode is None:
             return None
         text = self.dialogue.render_text()

@@ -32,8 +32,8 @@ import gymnasium as gym
 import numpy as np
 
 import gopo_env
-from gopo_env.core.errors import DataError
-from gopo_env.registration import spec_of
+from gopo_env.core.errors import DataError, DomainError
+from gopo_env.registration import spec_of, version_id
 from leaderboard import metrics as M
 from leaderboard.bench.entrants import (
     BUDGETS,
@@ -233,6 +233,12 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     if n_seeds < 1:
         raise BenchmarkError(f"--seeds must be >= 1, got {n_seeds}")
     env_id, env_kwargs = envs[domain], parse_env_kwargs(env_kwargs, BenchmarkError)
+    if "version" in env_kwargs:  # an id names its dynamics: run (and record) that version's id
+        version = env_kwargs.pop("version")
+        try:
+            env_id = version_id(env_id, version)
+        except DomainError as e:
+            raise BenchmarkError(f"--env-kwargs version={version!r}: {e}") from e
     entrants, skipped = runnable(select(only), domain)
     if not entrants:
         raise BenchmarkError(f"no entrant of --only {only!r} can run on {domain}: "

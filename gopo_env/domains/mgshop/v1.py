@@ -22,6 +22,7 @@ from types import MappingProxyType
 import numpy as np
 
 from gopo_env.core.domain import CustomerAct, ParsedResponse
+from gopo_env.core.errors import DomainError
 from gopo_env.domains.mgshop.catalogue import CATEGORIES, Product
 from gopo_env.domains.mgshop.episode import N_FEATURES, MgshopEpisode
 from gopo_env.domains.mgshop.params import MgshopParams
@@ -73,15 +74,43 @@ class MgshopV1Params:
     response, the first named; real assistants present about 2 times per dialogue (measured) and
     show 1-3 products at a time."""
 
+    def __post_init__(self) -> None:
+        # an impossible number would not fail: the customer would just behave oddly (a TSE of 0.26)
+        bad = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "max_products_read":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    bad.append(f"max_products_read={value!r} (an int >= 1)")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                bad.append(f"{f.name}={value!r} (a probability in [0, 1])")
+        if bad:
+            raise ValueError(f"MgshopV1Params: {', '.join(bad)}; pass values in those ranges")
+
     @classmethod
     def load(cls, path: str | Path = V1_PARAMS_PATH) -> MgshopV1Params:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        """Read a v1 parameter file (JSON object of field -> value, like ``calibrated_v1.json``);
+        a missing or non-JSON file is a :class:`DomainError`, a bad key or value a ``ValueError``."""
+        if not Path(path).is_file():
+            raise DomainError(f"mgshop: v1_params={str(path)!r} is not a file that exists; pass an "
+                              f"MgshopV1Params or the path of a JSON file like {V1_PARAMS_PATH.name}")
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+            raise DomainError(f"mgshop: v1_params={str(path)!r} is not a JSON file ({e}); write it as "
+                              f"a JSON object of field -> value like {V1_PARAMS_PATH.name}") from None
+        if not isinstance(data, dict):
+            raise DomainError(f"mgshop: v1_params={str(path)!r} holds a JSON {type(data).__name__}, "
+                              f"not an object of field -> value like {V1_PARAMS_PATH.name}; fix that file")
         data.pop("_meta", None)
         known = {f.name for f in fields(cls)}
         if set(data) - known:
             raise ValueError(f"{path}: unknown v1 parameter(s) {sorted(set(data) - known)}; "
                              f"known: {sorted(known)}; fix that file")
-        return cls(**data)
+        try:
+            return cls(**data)
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}; fix the value in that file") from None
 
 
 _OVERRIDE: MgshopV1Params | None = None
