@@ -53,9 +53,13 @@ def _db(args: argparse.Namespace) -> Path:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from leaderboard.bench import BenchmarkError
     from leaderboard.demo import run_demo
 
-    print(run_demo(seed=args.seed, out=args.out, budget=args.budget, progress=not args.no_progress))
+    try:
+        print(run_demo(seed=args.seed, out=args.out, budget=args.budget, progress=not args.no_progress))
+    except (BenchmarkError, ImportError) as e:
+        raise CommandError(str(e)) from None
     return 0
 
 
@@ -213,7 +217,7 @@ def _add_verify_commands(sub: argparse._SubParsersAction, lb_sub: argparse._SubP
     vf = _cmd(sub, "verify", parents=[db],
               help="re-run a stored submission's agent: exact reproduction + fresh scenarios")
     vf.add_argument("dir", metavar="DIR", help="the submission directory (as submitted)")
-    vf.add_argument("--fresh-seed", type=int, default=None, metavar="N",
+    vf.add_argument("--fresh-seed", type=_seed, default=None, metavar="N",
                     help="seed of the fresh scenario set (default: drawn at random now)")
     vf.add_argument("--no-progress", action="store_true")
     vf.set_defaults(func=_verify)
@@ -228,52 +232,81 @@ def _add_verify_commands(sub: argparse._SubParsersAction, lb_sub: argparse._SubP
     sd.set_defaults(func=_lb_seed)
 
 
+TRAIN_OUTPUTS = ("train_stats.json", "eval-dev")
+"""What marks a folder as a ``train`` output (``--overwrite`` needed to replace it)."""
+
+
+def _message(e: BaseException) -> str:
+    """An exception's message as a sentence (``str`` of a ``KeyError`` wraps it in quotes)."""
+    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+
+
+def quiet_training(agent: Any) -> None:
+    """Turn off the agent's own training progress bar where its config has one (``progress``:
+    GOPO; ``progress_bar``: PPO, BC, Memento), for ``--no-progress``; other agents are left as
+    they are."""
+    config = getattr(agent, "config", None)
+    for option in ("progress", "progress_bar"):
+        if isinstance(getattr(config, option, None), bool):
+            setattr(config, option, False)
+
+
 def _train(args: argparse.Namespace) -> int:
+    from gopo_env.core.files import check_out_dir, staged_dir
     from gopo_env.registration import sibling_id, spec_of
     from leaderboard.bench import env_overrides
     from leaderboard.loading import AgentLoadError, load_agent, parse_env_kwargs
     from leaderboard.runner import check_env_kwargs, evaluate
 
-    try:
+    out = Path(args.out)
+    try:  # clear errors before anything is built or trained: the folder, the env, the arguments
+        check_out_dir(out, TRAIN_OUTPUTS, "training run", args.overwrite, error=CommandError,
+                      choices="pass overwrite=True to replace it (only once the new run has finished)")
+        spec = spec_of(args.env)
         env_kwargs = parse_env_kwargs(args.env_kwargs)
         check_env_kwargs(args.env, env_kwargs, "train")
         agent = load_agent(args.agent, args.agent_kwargs)
-    except (AgentLoadError, ValueError) as e:
-        raise CommandError(str(e)) from None
+    except (AgentLoadError, ValueError, KeyError) as e:
+        raise CommandError(_message(e)) from None
     missing = [m for m in ("train", "save") if not callable(getattr(agent, m, None))]
     if missing:
         raise CommandError(f"{args.agent} is not trainable: it lacks {missing} "
                            "(see gopo_env/protocol.py: train(env_id, budget, seed), save(path), load(path))")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        # agents make their envs by id: the extra arguments reach them through the registry
-        with env_overrides(env_kwargs, spec_of(args.env).domain):
-            stats = agent.train(args.env, args.steps, args.seed)
-    except (ValueError, RuntimeError, KeyError) as e:
-        raise CommandError(f"training {args.agent} on {args.env} failed: {e}") from None
-    model = out / "agent"
-    agent.save(str(model))
+    if args.no_progress:
+        quiet_training(agent)
     from leaderboard.report import learning_curve_plot, training_summary
     from leaderboard.submission import atomic_write_text
 
-    atomic_write_text(out / "train_stats.json", json.dumps(stats, indent=2, default=str) + "\n")
-    print(f"trained {args.agent} for {args.steps:,} steps (seed {args.seed}); saved to {model}")
+    model = out / "agent"
+    # written beside OUT and swapped in once complete: a failed run leaves OUT as it was
+    with staged_dir(out) as staging:
+        try:
+            # agents make their envs by id: the extra arguments reach them through the registry
+            with env_overrides(env_kwargs, spec.domain):
+                stats = agent.train(args.env, args.steps, args.seed)
+        except (ValueError, RuntimeError, KeyError) as e:
+            raise CommandError(f"training {args.agent} on {args.env} failed: {_message(e)}") from None
+        agent.save(str(staging / model.name))
+        atomic_write_text(staging / "train_stats.json", json.dumps(stats, indent=2, default=str) + "\n")
+        curve = getattr(agent, "curve", None)
+        plot = learning_curve_plot(curve, staging / "learning_curve.png", title=args.agent) if curve else None
+    steps = stats.get("env_steps") if isinstance(stats, dict) else None  # what it used, if it says
+    used = (f"{steps:,} env steps (budget {args.steps:,})" if isinstance(steps, int)
+            else f"a budget of {args.steps:,} steps")
+    print(f"trained {args.agent} for {used}, seed {args.seed}; saved to {model}")
     print(training_summary(stats), end="")
-    curve = getattr(agent, "curve", None)
     if curve:
-        plot = learning_curve_plot(curve, out / "learning_curve.png", title=args.agent)
-        where = plot or "not drawn: needs matplotlib (the [web] extra)"
+        where = out / plot.name if plot else "not drawn: needs matplotlib (the [web] extra)"
         print(f"learning curve (dev TSE and success vs env steps): {where}")
     print(f"all training statistics: {out / 'train_stats.json'}")
     from leaderboard.submission import SubmissionError
 
     # a flat (training) view is evaluated on its expert view, where the agent plays both roles
-    eval_env = sibling_id(args.env, "expert") if spec_of(args.env).view == "flat" else args.env
-    try:  # OUT/eval-dev is this run's: it replaces the one of an earlier run into the same OUT
+    eval_env = sibling_id(args.env, "expert") if spec.view == "flat" else args.env
+    try:
         sub = evaluate(args.agent, out / "eval-dev", agent_kwargs=args.agent_kwargs, env_id=eval_env,
                        split="dev", trials=1, seed=args.seed, agent=agent, progress=not args.no_progress,
-                       env_kwargs=env_kwargs, overwrite=True)
+                       env_kwargs=env_kwargs)
     except (SubmissionError, ValueError, RuntimeError) as e:
         raise CommandError(f"the dev evaluation after training failed (the model is saved in {model}): "
                            f"{e}") from None
@@ -304,11 +337,12 @@ def _benchmark(args: argparse.Namespace) -> int:
     parts += ["--env-kwargs", args.env_kwargs] if args.env_kwargs else []
     parts += ["--split", args.split] if args.split != "test" else []
     parts += ["--resume"] if args.resume else []
+    parts += ["--overwrite"] if args.overwrite else []
     command = shlex.join(parts)
     try:
         result = run(args.domain, args.budget, args.seeds, args.out, only=args.only,
                      env_kwargs=args.env_kwargs, resume=args.resume, progress=not args.no_progress,
-                     command=command, split=args.split)
+                     command=command, split=args.split, overwrite=args.overwrite)
     except (BenchmarkError, AgentLoadError, ImportError) as e:
         raise CommandError(str(e)) from None
     print(f"wrote {args.out}: results.json, results.md and plots "
@@ -387,15 +421,25 @@ def _llm_train_tiny(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1 (argparse names the flag in its error)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _int_from(minimum: int) -> Any:
+    """An argparse type: an integer >= ``minimum`` (argparse names the flag in its error), so that
+    a count or a seed the library would refuse later is refused before anything runs."""
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    check.__name__ = f"int >= {minimum}"
+    return check
+
+
+_positive_int = _int_from(1)
+_seed = _int_from(0)
+"""Seeds: trial seeds are recorded in submissions, whose schema takes non-negative ones only."""
 
 
 ENV_KWARGS_HELP = 'extra gym.make arguments as a JSON object, e.g. \'{"params": "calibrated"}\''
@@ -451,11 +495,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "~/.local/share/gopo-bench/leaderboard.db)")
 
     demo = _cmd(sub, "demo", help="the main job on the embedded default")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the transcript episode")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of the transcript episode")
     demo.add_argument("--budget", default="full", choices=("tiny", "small", "full"),
                       help="training budget of the benchmark behind the table, one training seed "
                            "(`benchmark` uses small and the budget's seeds unless told)")
-    demo.add_argument("--out", default="runs/demo", metavar="DIR", help="where results and plots go")
+    demo.add_argument("--out", default="runs/demo", metavar="DIR",
+                      help="where results and plots go (an earlier demo's are replaced)")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=_demo)
 
@@ -464,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="test", choices=("train", "dev", "test"))
     ev.add_argument("--trials", type=_positive_int, default=3,
                     help="runs per scenario, with seeds SEED..SEED+K-1 (3 with --seed 0: the standard track)")
-    ev.add_argument("--seed", type=int, default=0, help="first trial seed (0 = the standard protocol)")
+    ev.add_argument("--seed", type=_seed, default=0, help="first trial seed (0 = the standard protocol)")
     ev.add_argument("--out", required=True, metavar="DIR",
                     help="the submission folder to write (new, or empty; see --overwrite)")
     ev.add_argument("--overwrite", action="store_true",
@@ -514,9 +559,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr = _cmd(sub, "train", help="train an agent, save it, evaluate it on the dev split")
     _agent_args(tr)
     tr.add_argument("--steps", type=_positive_int, required=True, help="training budget in environment steps")
-    tr.add_argument("--seed", type=int, default=0,
+    tr.add_argument("--seed", type=_seed, default=0,
                     help="training seed (weights, exploration) and the trial seed of the dev evaluation")
-    tr.add_argument("--out", required=True, metavar="DIR")
+    tr.add_argument("--out", required=True, metavar="DIR",
+                    help="the folder to write: the model (agent), train_stats.json, eval-dev/ (new, or "
+                         "empty; see --overwrite)")
+    tr.add_argument("--overwrite", action="store_true",
+                    help="replace an earlier training run in --out (only once the new one has finished)")
     tr.set_defaults(func=_train)
 
     from gopo_env.data import datasets
@@ -540,7 +589,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="equal env-step budget of every entrant; tiny only checks the pipeline "
                          "(docs/benchmark.md)")
     bm.add_argument("--seeds", type=int, default=None, help="training seeds 0..N-1 (default: the budget's)")
-    bm.add_argument("--out", required=True, metavar="DIR")
+    bm.add_argument("--out", required=True, metavar="DIR",
+                    help="the folder to write: new, or empty, or an earlier benchmark's with --resume or "
+                         "--overwrite")
     bm.add_argument("--only", default=None, metavar="KEY,...",
                     help="a subset of entrants, e.g. gopo,ppo-expert (docs/benchmark.md lists the keys)")
     bm.add_argument("--env-kwargs", default=None, metavar="JSON", help=ENV_KWARGS_HELP)
@@ -548,6 +599,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="split the table is measured on (default test; dev where the test data is "
                          "absent, e.g. MultiWOZ without `gopo-bench data fetch multiwoz`)")
     bm.add_argument("--resume", action="store_true", help="reuse finished (entrant, seed) runs in DIR/runs")
+    bm.add_argument("--overwrite", action="store_true",
+                    help="start afresh over an earlier benchmark in --out (its outputs are replaced only "
+                         "once the new run is complete)")
     bm.add_argument("--no-progress", action="store_true", help="no progress bar")
     bm.set_defaults(func=_benchmark)
 
@@ -572,7 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train dialogues in the corpus")
     tt.add_argument("--data-dir", default="auto", metavar="PATH",
                     help="MG-ShopDial for extra assistant utterances; 'auto' (default): if found; '' : none")
-    tt.add_argument("--seed", type=int, default=0)
+    tt.add_argument("--seed", type=_seed, default=0)
     tt.add_argument("--no-progress", action="store_true", help="no progress bar")
     tt.set_defaults(func=_llm_train_tiny)
     return parser

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from gopo_env.core.files import staged_dir
+from gopo_env.core.files import check_out_dir, staged_dir
 from gopo_env.protocol import AgentProcess, dialogue_of, episode_seed, make_view, play
 from leaderboard import metrics as M
 from leaderboard.loading import AgentLoadError, check_agent, load_agent, load_class, parse_env_kwargs
@@ -30,6 +30,7 @@ from leaderboard.submission import (
     dumps,
     env_info,
     episode_record,
+    parse_requirements,
     track,
     write_lines_atomic,
 )
@@ -126,11 +127,21 @@ def toolkit_of(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> Any:
         env.close()
 
 
+def check_protocol_kwargs(env_kwargs: Mapping[str, Any], error: type[Exception] = ValueError) -> None:
+    """Env kwargs never set what the run itself sets (:data:`PROTOCOL_ARGUMENTS`): the run would
+    fail on a duplicate argument, or silently play another split than it records."""
+    clash = sorted(set(env_kwargs) & set(PROTOCOL_ARGUMENTS))
+    if clash:
+        raise error(f"env kwargs may not set {clash}: the run sets them itself (the split it plays and "
+                    "strict mode; `evaluate` has --split and --lenient for them)")
+
+
 def check_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any], split: str = "test") -> None:
     """Make ``env_id`` on ``split`` with ``env_kwargs`` once, so that a wrong argument is named
     before any agent is built or trained."""
     import gymnasium as gym
 
+    check_protocol_kwargs(env_kwargs)
     if not env_kwargs:
         return
     try:
@@ -141,26 +152,11 @@ def check_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any], split: str = "t
 
 
 def check_out(out: Path, overwrite: bool = False) -> None:
-    """``out`` may receive a submission: it is absent or empty, or holds one and ``overwrite``.
-
-    A folder of other files is refused even with ``overwrite``: the submission replaces the
-    whole folder, and those files are not this evaluation's to delete.
-    """
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise SubmissionError(f"{out} is a file, not a submission folder; choose another out=DIR")
-    if (out / SUBMISSION_FILE).exists() or (out / TRAJECTORIES_FILE).exists():
-        if overwrite:
-            return
-        raise SubmissionError(f"{out} already holds a submission ({SUBMISSION_FILE}); choose another "
-                              "out=DIR, or pass overwrite=True to replace that folder (the new "
-                              "submission replaces it only once it is complete)")
-    others = sorted(p.name for p in out.iterdir())
-    if others:
-        raise SubmissionError(f"{out} is not empty and holds no submission ({', '.join(others[:3])}"
-                              f"{', ...' if len(others) > 3 else ''}); a submission replaces the whole "
-                              "folder: choose a new or empty out=DIR")
+    """``out`` may receive a submission: it is absent or empty, or holds one and ``overwrite``
+    (:func:`~gopo_env.core.files.check_out_dir`; other files are never replaced)."""
+    check_out_dir(out, (SUBMISSION_FILE, TRAJECTORIES_FILE), "submission", overwrite, error=SubmissionError,
+                  choices="pass overwrite=True to replace that folder (the new submission replaces it "
+                          "only once it is complete)")
 
 
 def score(env_id: str, records: list[dict[str, Any]], trials: int,
@@ -210,13 +206,12 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     load = load if load is not None else checkpoint
     load = None if load is None else str(load)
     out = Path(out)
+    if seed < 0:  # submit's schema takes non-negative trial seeds only: refuse now, not at submit
+        raise ValueError(f"seed must be >= 0 (the trial seeds are seed..seed+trials-1), got {seed}")
     # clear errors before any agent is built: the folder, an unknown env id, a wrong env argument
     check_out(out, overwrite)
+    parse_requirements(requirements, "requirements (--requires)")
     env_info(env_id)
-    clash = sorted(set(env_kwargs) & set(PROTOCOL_ARGUMENTS))
-    if clash:
-        raise ValueError(f"env kwargs may not set {clash}: the evaluation protocol sets them (its split "
-                         "and strict mode; on the command line --split and --lenient)")
     check_env_kwargs(env_id, env_kwargs, split)
     process = None
     if agent is None and isolate:

@@ -68,6 +68,28 @@ class EnvInfo:
     """``"turns"``: expert and service roles; ``"text"``: one agent writes each response."""
 
 
+def parse_requirements(texts: Iterable[str], where: str = "agent.requirements",
+                       error: type[Exception] = SubmissionError) -> list[Any]:
+    """PEP 508 requirement strings as ``packaging`` Requirements; ``error`` names the first bad one.
+
+    ``evaluate`` and ``submit`` check them as ``verify`` reads them: an entry whose requirements
+    cannot be read could never be verified.
+    """
+    try:
+        from packaging.requirements import InvalidRequirement, Requirement
+    except ImportError as e:  # not a core dependency; nearly every environment has it
+        raise error(f"checking {where} needs the packaging library ({e}); pip install packaging") from None
+    out = []
+    for text in texts:
+        try:
+            out.append(Requirement(text))
+        except InvalidRequirement as e:
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__  # not its drawing of the spot
+            raise error(f"{where}: {text!r} is not a PEP 508 requirement ({why}); write a distribution "
+                        "name and optional version, e.g. 'torch>=2.3'") from None
+    return out
+
+
 def gopo_env_ids() -> list[str]:
     """The Gymnasium ids gopo_env generates (another package's env cannot be scored)."""
     from gopo_env.registration import env_specs

@@ -47,6 +47,7 @@ from leaderboard.submission import (
     iter_lines,
     load_schema,
     open_member,
+    parse_requirements,
     read_submission_json,
     track,
 )
@@ -132,6 +133,7 @@ def check_submission_schema(submission: dict[str, Any]) -> None:
                                                 names.MAX_DESCRIPTION, allow_newlines=True)
     except names.NameError_ as e:
         raise Rejected(f"{SUBMISSION_FILE}: {e}") from None
+    parse_requirements(agent.get("requirements", ()), f"{SUBMISSION_FILE}: agent.requirements", Rejected)
 
 
 def check_schema(submission: dict[str, Any], episodes: list[dict[str, Any]]) -> None:

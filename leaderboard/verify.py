@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from leaderboard import metrics as M
-from leaderboard.submission import SubmissionError
+from leaderboard.submission import SubmissionError, parse_requirements
 
 FLAG_ALPHA = 0.01
 """Significance level of the fresh-vs-public test; the false-flag rate of an honest agent."""
@@ -54,14 +54,8 @@ def check_requirements(requirements: list[str]) -> None:
     """
     from importlib.metadata import PackageNotFoundError, version
 
-    from packaging.requirements import InvalidRequirement, Requirement
-
     missing = []
-    for text in requirements:
-        try:
-            req = Requirement(text)
-        except InvalidRequirement as e:
-            raise VerifyError(f"agent.requirements: {text!r} is not a PEP 508 requirement ({e})") from None
+    for text, req in zip(requirements, parse_requirements(requirements, error=VerifyError)):
         if req.marker is not None and not req.marker.evaluate():
             continue
         try:

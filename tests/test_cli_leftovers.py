@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import textwrap
@@ -93,6 +94,29 @@ USER_AGENTS = textwrap.dedent('''
         def save(self, path):
             with open(path, "w") as f:
                 json.dump({"seen": self.seen}, f)
+
+
+    class Config:
+        progress_bar = True
+
+
+    class Chatty(MaxTurnsSpy):
+        """Trainable with a progress option (like PPO's ``progress_bar``); uses more steps than asked."""
+
+        def __init__(self, fail=False):
+            self.config = Config()
+            self.fail = fail
+            self.quiet = None
+
+        def train(self, env_id, budget, seed):
+            if self.fail:
+                raise RuntimeError("training broke")
+            self.quiet = not self.config.progress_bar
+            return {"env_steps": 512}
+
+        def save(self, path):
+            with open(path, "w") as f:
+                json.dump({"quiet": self.quiet}, f)
 ''')
 
 
@@ -209,8 +233,16 @@ def test_train_env_kwargs_reach_training_and_the_dev_evaluation(user_agents, tmp
     assert json.loads((tmp_path / "run" / "agent").read_text()) == {"seen": 3}
     dev = tmp_path / "run" / "eval-dev" / "submission.json"
     assert json.loads(dev.read_text())["env"]["kwargs"] == {"max_turns": 3}
-    assert main(run) == 0  # a second run into the same OUT replaces its own dev evaluation
+    assert main([*run, "--overwrite"]) == 0  # a second run replaces the first, dev evaluation included
     assert "kwargs" not in json.loads(dev.read_text())["env"]
+
+
+def test_train_env_kwargs_cannot_set_the_split_it_trains_on(user_agents, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["train", "--agent", f"{user_agents}:MaxTurnsSpy", "--env", "GOPO-Toy-v0", "--steps", "1",
+                 "--out", str(out), "--env-kwargs", '{"split": "test"}']) == 1
+    err = capsys.readouterr().err
+    assert "env kwargs may not set ['split']" in err and "multiple values" not in err and not out.exists()
 
 
 # ---------------------------------------------------------------------- 4: errors in flag words
@@ -246,3 +278,162 @@ def test_api_arguments_become_the_commands_flags_only_where_it_has_them():
     assert _in_flags(message, evaluate_parser) == \
         "use --split dev, --out DIR, --overwrite, strict=True or data_dir=PATH"
     assert _in_flags(message, None) == message
+
+
+# ---------------------------------------------------------------------- 5: a fresh user's second trial
+def test_negative_seeds_are_refused_when_the_command_is_read(tmp_path, capsys):
+    out = tmp_path / "out"
+    for command in (["evaluate", *SOP, "--seed", "-1", "--out", str(out)],
+                    ["train", *SOP, "--steps", "1", "--seed", "-1", "--out", str(out)],
+                    ["demo", "--seed", "-1", "--out", str(out)], ["verify", str(out), "--fresh-seed", "-1"],
+                    ["llm", "train-tiny", "--seed", "-1", "--out", str(out)]):
+        with pytest.raises(SystemExit):
+            main(command)
+        assert "must be >= 0, got -1" in capsys.readouterr().err, command
+    assert not out.exists()
+    with pytest.raises(ValueError, match="seed must be >= 0"):  # the library: submit would refuse it
+        evaluate("baselines.scripted:ScriptedSOPAgent", out, env_id="GOPO-Toy-v0", seed=-1, isolate=False)
+    assert not out.exists()
+
+
+def test_bad_requirements_are_refused_by_evaluate_and_by_submit(tmp_path, capsys):
+    bad = "not a valid req!!"
+    assert main(["evaluate", *SOP, *TOY, "--out", str(tmp_path / "x"), "--requires", bad]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad!r} is not a PEP 508 requirement" in err and "e.g. 'torch>=2.3'" in err
+    assert "\n" not in err.strip() and not (tmp_path / "x").exists()
+    out = tmp_path / "sub"
+    assert main(["evaluate", *SOP, *TOY, "--out", str(out), "--requires", "numpy>=1.20"]) == 0
+    sub = json.loads((out / "submission.json").read_text())
+    sub["agent"]["requirements"] = [bad]  # written by hand or by an older evaluate
+    (out / "submission.json").write_text(json.dumps(sub))
+    assert main(["submit", str(out), "--db", str(tmp_path / "lb.db"), "--no-progress"]) == 1
+    assert f"agent.requirements: {bad!r} is not a PEP 508 requirement" in capsys.readouterr().err
+
+
+TRAIN = ["--env", "GOPO-Toy-v0", "--steps", "100"]
+
+
+def test_train_no_progress_reaches_the_agent_and_the_real_steps_are_printed(user_agents, tmp_path, capsys):
+    out, chatty = tmp_path / "run", f"{user_agents}:Chatty"
+    assert main(["train", "--agent", chatty, *TRAIN, "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "agent").read_text()) == {"quiet": True}
+    printed = capsys.readouterr().out
+    assert "for 512 env steps (budget 100)" in printed and "for 100 steps" not in printed
+    assert main(["train", "--agent", chatty, *TRAIN, "--out", str(out), "--overwrite"]) == 0
+    assert json.loads((out / "agent").read_text()) == {"quiet": False}  # without it, as the agent likes
+
+
+def test_the_shipped_agents_training_bars_are_switched_off():
+    pytest.importorskip("torch")
+    from leaderboard.cli import quiet_training
+    from leaderboard.loading import load_agent
+
+    for spec, option in (("agents.gopo:GOPOAgent", "progress"), ("baselines.ppo:PPOAgent", "progress_bar"),
+                         ("baselines.bc:BCAgent", "progress_bar"),
+                         ("baselines.memento:MementoAgent", "progress_bar")):
+        agent = load_agent(spec)
+        assert getattr(agent.config, option) is True, spec
+        quiet_training(agent)
+        assert getattr(agent.config, option) is False, spec
+    quiet_training(load_agent("baselines.scripted:ScriptedSOPAgent"))  # no option: nothing to do
+
+
+def test_train_writes_its_out_whole_or_not_at_all(user_agents, tmp_path, capsys):
+    out = tmp_path / "run"
+    chatty, broken = f"{user_agents}:Chatty", ["--agent-kwargs", '{"fail": true}']
+    assert main(["train", "--agent", chatty, *TRAIN, *broken, "--out", str(out)]) == 1
+    assert "training broke" in capsys.readouterr().err
+    assert not out.exists() and _no_partial_folders(tmp_path)  # a failure leaves nothing behind
+    assert main(["train", "--agent", chatty, *TRAIN, "--out", str(out), "--no-progress"]) == 0
+    before = _files(out)
+    assert {"agent", "train_stats.json", "eval-dev/submission.json"} <= set(before)
+    capsys.readouterr()
+    assert main(["train", "--agent", chatty, *TRAIN, "--out", str(out)]) == 1  # never silently replaced
+    err = capsys.readouterr().err
+    assert f"{out} already holds a training run" in err and "--overwrite" in err and _files(out) == before
+    assert main(["train", "--agent", chatty, *TRAIN, *broken, "--out", str(out), "--overwrite"]) == 1
+    assert _files(out) == before and _no_partial_folders(tmp_path)  # the old run is whole
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    assert main(["train", "--agent", chatty, *TRAIN, "--out", str(notes)]) == 1
+    assert f"{notes} is a file" in capsys.readouterr().err and notes.read_text() == "keep me"
+    assert main(["train", "--agent", chatty, *TRAIN, "--out", str(tmp_path), "--overwrite"]) == 1
+    assert "holds no training run" in capsys.readouterr().err and notes.read_text() == "keep me"
+
+
+def test_train_names_an_unknown_env_without_quotes(user_agents, tmp_path, capsys):
+    assert main(["train", "--agent", f"{user_agents}:Chatty", "--env", "NoSuch-v0", "--steps", "1",
+                 "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gopo-bench: unknown env id 'NoSuch-v0'; registered GOPO envs:"), err
+    assert not (tmp_path / "run").exists()
+
+
+BENCH_RUN = importlib.import_module("leaderboard.bench.run")  # the module (the package exports run())
+BENCH = ["benchmark", "mgshop", "--budget", "tiny", "--seeds", "1", "--only", "sop,random", "--no-progress"]
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any (entrant, seed) run fails the test: the --out checks come first."""
+    def run_one(*args, **kwargs):
+        raise AssertionError("trained or evaluated before --out was checked")
+
+    monkeypatch.setattr(BENCH_RUN, "run_one", run_one)
+
+
+def test_benchmark_refuses_an_out_it_may_not_use_before_anything_runs(tmp_path, capsys, no_training):
+    earlier = tmp_path / "earlier"
+    (earlier / "runs").mkdir(parents=True)
+    (earlier / "runs" / "sop-seed0.json").write_text("{}")
+    assert main([*BENCH, "--out", str(earlier)]) == 1
+    err = capsys.readouterr().err
+    assert f"{earlier} already holds a benchmark output (runs)" in err
+    assert "--resume" in err and "--overwrite" in err and "resume=True" not in err
+    assert main([*BENCH, "--out", str(earlier), "--resume", "--overwrite"]) == 1
+    assert "pass one" in capsys.readouterr().err
+    notes = tmp_path / "mine" / "notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("keep me")
+    for extra in ([], ["--overwrite"], ["--resume"]):
+        assert main([*BENCH, "--out", str(notes.parent), *extra]) == 1
+        assert "holds no benchmark output (notes.txt)" in capsys.readouterr().err
+    assert main([*BENCH, "--out", str(notes)]) == 1
+    assert f"{notes} is a file" in capsys.readouterr().err
+    assert _files(notes.parent) == {"notes.txt": b"keep me"}
+
+
+def test_benchmark_overwrite_starts_afresh_and_a_failure_keeps_the_old_outputs(tmp_path, monkeypatch, capsys):
+    from leaderboard import bench
+
+    out = tmp_path / "b"
+    out.mkdir()  # an empty folder is fine
+    assert main([*BENCH, "--out", str(out)]) == 0
+    stale = out / "runs" / "ppo-expert-seed4.json"  # a run of another command: never mixed in
+    stale.write_text("{}")
+    before = _files(out)
+
+    def broken(*args, **kwargs):
+        raise bench.BenchmarkError("the second run broke")
+
+    with monkeypatch.context() as m:
+        m.setattr(BENCH_RUN, "run_one", broken)
+        assert main([*BENCH, "--out", str(out), "--overwrite"]) == 1
+    assert "the second run broke" in capsys.readouterr().err
+    assert _files(out) == before and _no_partial_folders(tmp_path)
+    assert main([*BENCH, "--out", str(out), "--overwrite"]) == 0
+    assert not stale.exists() and sorted(p.name for p in (out / "runs").iterdir()) == \
+        ["random-seed0.json", "sop-seed0.json"]
+    assert json.loads((out / "results.json").read_text())["command"].endswith("--overwrite")
+
+
+def test_the_demo_can_be_run_again_into_its_folder(tmp_path, monkeypatch):
+    from leaderboard import demo
+
+    monkeypatch.setattr(demo, "DEMO_ENTRANTS", "sop,random")  # the code path, cheaply
+    out = tmp_path / "demo"
+    for _ in range(2):
+        table = demo.run_demo(out=str(out), budget="tiny", progress=False)
+        assert "scripted SOP" in table and (out / "results.json").is_file()
+    assert _no_partial_folders(tmp_path)

@@ -1,4 +1,5 @@
-"""Filesystem steps every writer of a folder shares: replace a whole directory in one step."""
+"""Filesystem steps every writer of a folder shares: check the folder it is told to write, replace a
+whole directory in one step."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,3 +58,33 @@ def staged_dir(dest: Path) -> Iterator[Path]:
         replace_dir(staging, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def check_out_dir(out: Path, markers: Sequence[str], what: str, reuse: bool = False, *,
+                  error: type[Exception] = ValueError,
+                  choices: str = "pass overwrite=True to replace it (only once the new one is complete)"
+                  ) -> bool:
+    """Whether ``out``, where a writer puts a whole ``what`` (``"submission"``), already holds one:
+    False when it is absent or empty, True when it holds one (any of ``markers`` is in it) and
+    ``reuse`` (the caller's overwrite or resume) allows that.
+
+    Otherwise ``error`` says what to do: a file, or an earlier ``what`` without ``reuse`` (the
+    message offers ``choices``). A folder of other files is refused even with ``reuse``: the
+    writer replaces or fills the whole folder, and those files are not its to delete or mix.
+    """
+    out = Path(out)
+    if not out.exists():
+        return False
+    if not out.is_dir():
+        raise error(f"{out} is a file, not a {what} folder; choose another out=DIR")
+    found = [m for m in markers if (out / m).exists()]
+    if found:
+        if reuse:
+            return True
+        raise error(f"{out} already holds a {what} ({found[0]}); choose another out=DIR, or {choices}")
+    others = sorted(p.name for p in out.iterdir())
+    if others:
+        raise error(f"{out} is not empty and holds no {what} ({', '.join(others[:3])}"
+                    f"{', ...' if len(others) > 3 else ''}); a {what} is written as a whole folder: "
+                    "choose a new or empty out=DIR")
+    return False

@@ -26,7 +26,9 @@ TESTED = ("tse", "success")
 SPLITS = ("test", "dev")
 """Splits the benchmark evaluates on (``--split``): ``test`` (the standard protocol) or ``dev``
 (where a domain's test data is absent; then model selection and the table share the split)."""
-RESULTS_FILE, TABLE_FILE = "results.json", "results.md"
+RESULTS_FILE, TABLE_FILE, RUNS_DIR = "results.json", "results.md", "runs"
+OUTPUTS = (RESULTS_FILE, RUNS_DIR)
+"""What marks a folder as a benchmark's output (``--resume`` or ``--overwrite`` needed to reuse it)."""
 INVALID = "(invalid)"
 """Strategy-usage column of turns whose strategy is not a domain strategy (lenient mode)."""
 PLOTS = {"curves": "learning_curves.png", "tse": "tse_distribution.png", "strategies": "strategy_usage.png"}

@@ -33,14 +33,17 @@ import numpy as np
 
 import gopo_env
 from gopo_env.core.errors import DataError, DomainError
+from gopo_env.core.files import check_out_dir, staged_dir
 from gopo_env.registration import spec_of, version_id
 from leaderboard import metrics as M
 from leaderboard.bench.entrants import (
     BUDGETS,
     FORMAT_VERSION,
     INVALID,
+    OUTPUTS,
     PLOTS,
     RESULTS_FILE,
+    RUNS_DIR,
     SPLITS,
     TABLE_FILE,
     TABLE_METRICS,
@@ -54,7 +57,7 @@ from leaderboard.bench.entrants import (
 )
 from leaderboard.bench.report import markdown, write_plots
 from leaderboard.loading import load_agent, parse_env_kwargs
-from leaderboard.runner import package_version
+from leaderboard.runner import check_protocol_kwargs, package_version
 from leaderboard.runner import run as run_episodes
 from leaderboard.submission import atomic_write_text, dumps
 
@@ -87,8 +90,8 @@ def check_env(env_id: str, env_kwargs: Mapping[str, Any], split: str = "test") -
     clear error now, not after an hour); the strategy names.
 
     Raises :class:`BenchmarkError` when the env cannot be made or a split's data is absent (the
-    domain's own message names the command that fetches it; ``--split dev`` is suggested when
-    the evaluated split is the missing one)."""
+    domain's own message names the command that fetches it; ``split='dev'`` is suggested, once,
+    when the evaluated split is the missing one)."""
     if split not in SPLITS:
         raise BenchmarkError(f"--split must be one of {SPLITS}, got {split!r}")
     try:
@@ -104,8 +107,10 @@ def check_env(env_id: str, env_kwargs: Mapping[str, Any], split: str = "test") -
                 if not dialogue.scenario_ids(name):
                     raise DataError(f"the {name} split of {env_id} has no scenarios")
             except DataError as e:
-                hint = (" — or evaluate on the validation goals with --split dev"
-                        if name == split and split != "dev" else "")
+                # once: unless the domain's own message already offers split='dev' (the CLI writes
+                # that as --split dev)
+                hint = (" — or evaluate on the validation goals with split='dev'"
+                        if name == split and split != "dev" and "split='dev'" not in str(e) else "")
                 raise BenchmarkError(f"cannot run the benchmark on the {split} split of {env_id}: "
                                      f"{e}{hint}") from e
         return list(dialogue.domain.strategies)
@@ -215,8 +220,13 @@ def per_episode(runs: Sequence[dict[str, Any]], metric: str) -> dict[tuple[str, 
 def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | None = None,
         out: str | Path = "benchmark-results", only: str | Sequence[str] | None = None,
         env_kwargs: str | Mapping[str, Any] | None = None, resume: bool = False, progress: bool = False,
-        command: str | None = None, split: str = "test") -> dict[str, Any]:
+        command: str | None = None, split: str = "test", overwrite: bool = False) -> dict[str, Any]:
     """Run the benchmark and write its outputs into ``out``; returns the ``results.json`` content.
+
+    ``out`` is new or empty, or holds an earlier benchmark's outputs and either ``resume`` (reuse
+    its finished runs that match, write the rest there) or ``overwrite`` (start afresh in a
+    folder beside it that replaces it once the results are complete: a failed run leaves the old
+    one whole). Any other folder is refused before anything is trained.
 
     ``split`` is the split every entrant is evaluated on (``test``, or ``dev`` where the test data
     is absent; training is always on ``train``, learning curves always on ``dev``). Entrants that
@@ -239,13 +249,39 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
             env_id = version_id(env_id, version)
         except DomainError as e:
             raise BenchmarkError(f"--env-kwargs version={version!r}: {e}") from e
+    check_protocol_kwargs(env_kwargs, BenchmarkError)
+    if resume and overwrite:
+        raise BenchmarkError("resume=True reuses the runs in out=DIR, overwrite=True replaces them: pass one")
+    out = Path(out)
+    earlier = _check_out(out, resume or overwrite)
     entrants, skipped = runnable(select(only), domain)
     if not entrants:
         raise BenchmarkError(f"no entrant of --only {only!r} can run on {domain}: "
                              + "; ".join(skipped.values()))
     _require_extras()
     strategies = check_env(env_id, env_kwargs, split)
-    out = Path(out)
+    if earlier and overwrite:
+        with staged_dir(out) as staging:
+            result = _run(staging, entrants, skipped, budget, n_seeds, env_id, env_kwargs, split, strategies,
+                          domain, False, progress, command)
+            _check_out(out, True)  # again: still a benchmark's folder, not another writer's
+        return result
+    return _run(out, entrants, skipped, budget, n_seeds, env_id, env_kwargs, split, strategies, domain,
+                resume, progress, command)
+
+
+def _check_out(out: Path, reuse: bool) -> bool:
+    """Whether ``out`` holds an earlier benchmark's outputs that ``reuse`` (resume or overwrite)
+    allows using; a file, other files or an earlier benchmark without ``reuse`` raise."""
+    return check_out_dir(out, OUTPUTS, "benchmark output", reuse, error=BenchmarkError,
+                         choices="pass resume=True to reuse its finished runs or overwrite=True to start "
+                                 "afresh (the old outputs are replaced only once the new run is complete)")
+
+
+def _run(out: Path, entrants: Sequence[Entrant], skipped: dict[str, str], budget: Budget, n_seeds: int,
+         env_id: str, env_kwargs: dict[str, Any], split: str, strategies: list[str], domain: str,
+         resume: bool, progress: bool, command: str | None) -> dict[str, Any]:
+    """Train, evaluate and aggregate every (entrant, seed) into ``out`` (checked by :func:`run`)."""
     jobs = [(e, s) for e in entrants for s in range(n_seeds)]
     bar = _bar(len(jobs), progress)
     started = time.perf_counter()
@@ -253,7 +289,7 @@ def run(domain: str = "mgshop", budget: str | Budget = "small", seeds: int | Non
     reused = 0
     for entrant, seed in jobs:
         bar.set_description(f"{entrant.key} seed {seed}")
-        path = out / "runs" / f"{entrant.key}-seed{seed}.json"
+        path = out / RUNS_DIR / f"{entrant.key}-seed{seed}.json"
         fingerprint = _fingerprint(entrant, budget, seed, env_id, env_kwargs, split)
         record = _stored(path, fingerprint) if resume else None
         if record is None:
