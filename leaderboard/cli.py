@@ -24,6 +24,10 @@ _API_ARGUMENT = re.compile(r"\b([a-z][a-z0-9_]*)=('[^']*'|\"[^\"]*\"|[^\s,;:)'\"
 """``name=VALUE`` as the Python API's messages write an argument (``data_dir=PATH``, ``split='dev'``)."""
 
 
+_API_ALIASES = {"env_id": "env"}
+"""Python API argument -> the flag's name where they differ (``evaluate(env_id=...)``: ``--env``)."""
+
+
 def _in_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
     """``message`` with each Python API argument the command has as a flag written as that flag
     (``data_dir=PATH`` -> ``--data-dir PATH``, ``overwrite=True`` -> ``--overwrite``): the library
@@ -35,6 +39,7 @@ def _in_flags(message: str, parser: argparse.ArgumentParser | None) -> str:
 
     def flag(m: re.Match[str]) -> str:
         name, value = m.group(1), m.group(2).strip("'\"")
+        name = _API_ALIASES.get(name, name)
         if name not in flags:
             return m.group(0)
         opt, switch = flags[name]
@@ -256,7 +261,7 @@ def _train(args: argparse.Namespace) -> int:
     from gopo_env.registration import sibling_id, spec_of
     from leaderboard.bench import env_overrides
     from leaderboard.loading import AgentLoadError, load_agent, parse_env_kwargs
-    from leaderboard.runner import check_env_kwargs, evaluate
+    from leaderboard.runner import TRAINED_ON_FILE, check_env_kwargs, evaluate
 
     out = Path(args.out)
     try:  # clear errors before anything is built or trained: the folder, the env, the arguments
@@ -287,6 +292,8 @@ def _train(args: argparse.Namespace) -> int:
         except (ValueError, RuntimeError, KeyError) as e:
             raise CommandError(f"training {args.agent} on {args.env} failed: {_message(e)}") from None
         agent.save(str(staging / model.name))
+        atomic_write_text(staging / TRAINED_ON_FILE, json.dumps(
+            {"env_id": args.env, "env_kwargs": env_kwargs, "steps": args.steps, "seed": args.seed}) + "\n")
         atomic_write_text(staging / "train_stats.json", json.dumps(stats, indent=2, default=str) + "\n")
         curve = getattr(agent, "curve", None)
         plot = learning_curve_plot(curve, staging / "learning_curve.png", title=args.agent) if curve else None

@@ -151,6 +151,35 @@ def check_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any], split: str = "t
                          f"{e}; pass only arguments that gym.make({env_id!r}, ...) accepts") from e
 
 
+TRAINED_ON_FILE = "trained_on.json"
+"""What ``gopo-bench train`` writes beside its checkpoint (``OUT/agent``): the env it trained on."""
+
+
+def check_trained_on(load: str | Path | None, env_id: str) -> None:
+    """Refuse a checkpoint written by ``gopo-bench train`` for other dynamics than ``env_id``'s.
+
+    A policy trained on one domain or version cannot play another (v0 has 52 expert features, v1
+    55): without this check the first action fails deep inside the network with a shape error.
+    The record is ``trained_on.json`` beside the checkpoint; checkpoints without one are not
+    checked. Raises ``ValueError`` naming the id to evaluate on."""
+    from gopo_env.registration import spec_of
+
+    if load is None:
+        return
+    record = Path(load).parent / TRAINED_ON_FILE
+    if not record.is_file():
+        return
+    try:
+        trained = json.loads(record.read_text(encoding="utf-8"))["env_id"]
+        ran, want = spec_of(trained), spec_of(env_id.removeprefix("gopo_env:"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # an unreadable record is no reason to refuse; the agent's own load decides
+    if (ran.domain, ran.version) != (want.domain, want.version):
+        raise ValueError(f"{load} was trained on {trained} ({record}), but this evaluation plays "
+                         f"{env_id}: a checkpoint plays the dynamics it was trained on; evaluate it on "
+                         f"env_id={trained!r}, or train again on {env_id}")
+
+
 def check_out(out: Path, overwrite: bool = False) -> None:
     """``out`` may receive a submission: it is absent or empty, or holds one and ``overwrite``
     (:func:`~gopo_env.core.files.check_out_dir`; other files are never replaced)."""
@@ -213,6 +242,7 @@ def evaluate(agent_spec: str, out: str | Path, *, agent_kwargs: dict[str, Any] |
     parse_requirements(requirements, "requirements (--requires)")
     env_info(env_id)
     check_env_kwargs(env_id, env_kwargs, split)
+    check_trained_on(load, env_id)
     process = None
     if agent is None and isolate:
         load_class(agent_spec)  # a clear error here, not in the child

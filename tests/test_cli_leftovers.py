@@ -437,3 +437,19 @@ def test_the_demo_can_be_run_again_into_its_folder(tmp_path, monkeypatch):
         table = demo.run_demo(out=str(out), budget="tiny", progress=False)
         assert "scripted SOP" in table and (out / "results.json").is_file()
     assert _no_partial_folders(tmp_path)
+
+
+def test_a_checkpoint_is_refused_on_other_dynamics_than_it_trained_on(tmp_path, capsys):
+    """`train` records its env beside the checkpoint; evaluating it on another version names the
+    one to use instead of failing inside the network with a shape error (52 vs 55 features)."""
+    out = tmp_path / "bc-v0"
+    assert main(["train", "--agent", "baselines.bc:BCAgent", "--env", "GOPO-Mgshop-v0", "--steps", "600",
+                 "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "trained_on.json").read_text())["env_id"] == "GOPO-Mgshop-v0"
+    capsys.readouterr()
+    bc = ["--agent", "baselines.bc:BCAgent", "--load", str(out / "agent"), "--trials", "1", "--no-progress"]
+    assert main(["evaluate", *bc, "--env", "GOPO-Mgshop-v1", "--out", str(tmp_path / "s1")]) != 0
+    err = capsys.readouterr().err
+    assert "trained on GOPO-Mgshop-v0" in err and "--env GOPO-Mgshop-v0" in err, err
+    assert not (tmp_path / "s1").exists()
+    assert main(["evaluate", *bc, "--env", "GOPO-Mgshop-v0", "--out", str(tmp_path / "s0")]) == 0
