@@ -280,9 +280,9 @@ class CustomerV1(Customer):
                  params: MgshopParams, seed: int, v1: MgshopV1Params) -> None:
         self._draw = KeyedDraws("customer", seed)
         self.v1 = v1
-        # the v1 number of rejections that say why replaces v0's (0.5): the base customer reads it
-        # from its params
-        params = replace(params, reveal_on_reject=v1.reveal_on_reject)
+        # v1's own numbers of the behaviours the base customer implements replace v0's (reveal 0.5,
+        # taste 0.24): the base customer reads them from its params
+        params = replace(params, reveal_on_reject=v1.reveal_on_reject, p_taste_reject=v1.p_taste_reject)
         super().__init__(scenario, products, parser, params, self._draw)  # type: ignore[arg-type]
         # the real MG-ShopDial scenarios (source="mgshopdial") carry no profile or latent slots
         self.latent = set(getattr(scenario, "latent", ()))
@@ -292,15 +292,6 @@ class CustomerV1(Customer):
 
     def _u(self, *event: object) -> float:
         return self._draw(*event)
-
-    def _dislikes(self, pid: str) -> bool:
-        if self.item in self.taste_drawn:
-            return False
-        self.taste_drawn.add(self.item)
-        need = self._need()
-        others = any(p.id != pid and p.id not in self.rejected and need.violation(p) is None
-                     for p in self.products.values())
-        return others and self._chance(self.v1.p_taste_reject, "taste", self.item)
 
     def opening(self) -> CustomerAct:
         label = self.schema.label
